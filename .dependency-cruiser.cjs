@@ -1,0 +1,93 @@
+// Layer direction of DESIGN.md, enforced: each folder of src/ may import only the folders listed
+// for it, and only through their index.ts.
+/** @type {Record<string, string[]>} */
+const allowed = {
+  errors: [],
+  brief: ['errors'],
+  image: ['errors'],
+  library: ['errors'],
+  jobs: ['errors'],
+  prompt: ['brief', 'errors'],
+  vision: ['brief', 'image', 'errors'],
+  critic: ['vision', 'brief', 'image', 'errors'],
+  darkroom: ['vision', 'brief', 'image', 'errors'],
+  engines: ['prompt', 'brief', 'image', 'vision', 'darkroom', 'errors'],
+  studio: [
+    'prompt',
+    'vision',
+    'critic',
+    'darkroom',
+    'engines',
+    'brief',
+    'image',
+    'errors',
+    'library',
+    'jobs',
+  ],
+  cli: [
+    'studio',
+    'prompt',
+    'vision',
+    'critic',
+    'darkroom',
+    'engines',
+    'brief',
+    'image',
+    'errors',
+    'library',
+    'jobs',
+    'server',
+  ],
+  server: [
+    'studio',
+    'prompt',
+    'vision',
+    'critic',
+    'darkroom',
+    'engines',
+    'brief',
+    'image',
+    'errors',
+    'library',
+    'jobs',
+  ],
+  web: [],
+};
+
+const layerRules = Object.entries(allowed).map(([folder, deps]) => ({
+  name: `layer-${folder}`,
+  comment: `src/${folder} may import only: ${deps.join(', ') || 'nothing of ours'}`,
+  severity: 'error',
+  from: { path: `^src/${folder}/` },
+  to: { path: '^src/', pathNot: [`^src/(${[folder, ...deps].join('|')})/`] },
+}));
+
+module.exports = {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'public-face-only',
+      comment: 'import another folder through its index.ts, never its internals',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/' },
+      to: { path: '^src/[^/]+/.+', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
+    },
+    {
+      name: 'no-unknown-folder',
+      comment: 'every folder of src/ has a place in the layer table',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: `^src/(?!(${Object.keys(allowed).join('|')})/)[^/]+/` },
+    },
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
+  },
+};

@@ -1,0 +1,69 @@
+/** One problem found in an input, with the path of the offending field. */
+export interface Issue {
+  /** Dotted path of the field, e.g. `light.rig` or `references[1].role`; empty for the whole input. */
+  readonly path: string;
+  /** "expected X for `field` but received Y", or another one-line explanation. */
+  readonly message: string;
+  /** Where in a source file the field is, when known (1-based). */
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** Stable error codes; the CLI and HTTP layers map them to exit codes and statuses. */
+export type ErrorCode =
+  | 'BRIEF_INVALID'
+  | 'BRIEF_PARSE'
+  | 'BRIEF_VERSION'
+  | 'FILE_NOT_FOUND'
+  | 'FILE_READ'
+  | 'TARGET_UNKNOWN'
+  | 'TOKENIZER_LOAD'
+  | 'USAGE'
+  | 'INTERNAL';
+
+/** Base class of every error Portraitist lets reach a user: a code, one line, the offending field. */
+export class PortraitistError extends Error {
+  override readonly name: string = 'PortraitistError';
+  readonly code: ErrorCode;
+  readonly issues: readonly Issue[];
+  /** The file or input the error is about, when there is one. */
+  readonly source: string | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { issues?: readonly Issue[]; source?: string; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.issues = options.issues ?? [];
+    this.source = options.source;
+  }
+
+  /** A JSON-safe view for `--json` output and HTTP bodies. */
+  toJSON(): { code: ErrorCode; message: string; source?: string; issues: Issue[] } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.source === undefined ? {} : { source: this.source }),
+      issues: [...this.issues],
+    };
+  }
+}
+
+/** True when `value` is a Portraitist error (also across realms/duplicate copies). */
+export function isPortraitistError(value: unknown): value is PortraitistError {
+  return (
+    value instanceof PortraitistError ||
+    (value instanceof Error &&
+      typeof (value as { code?: unknown }).code === 'string' &&
+      Array.isArray((value as { issues?: unknown }).issues))
+  );
+}
+
+/** Formats an issue as one line: `path: message (line:col)`. */
+export function formatIssue(issue: Issue): string {
+  const where = issue.line === undefined ? '' : ` (line ${issue.line}:${issue.column ?? 1})`;
+  const named = issue.path === '' || issue.message.includes(`\`${issue.path}\``);
+  return named ? `${issue.message}${where}` : `${issue.path}: ${issue.message}${where}`;
+}
