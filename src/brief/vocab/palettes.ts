@@ -1,0 +1,95 @@
+// Colour palettes as the dominant sRGB colours of the frame (wardrobe, background, light), most
+// dominant first, so vision can compare a candidate's Lab palette against them.
+import type { Palette } from './types.js';
+
+/** The colour palettes a brief can ask for. */
+export const palettes = [
+  {
+    id: 'earthy-warm',
+    name: 'Earthy warm',
+    aliases: ['earth-tones', 'earthy'],
+    colors: ['#6B4F3A', '#A47551', '#C9A27E', '#7A6A4F', '#D9C5A7'],
+    effect: 'Browns, ochres and sand: grounded, warm, natural.',
+    tags: ['earth tones', 'warm brown palette', 'natural colors'],
+  },
+  {
+    id: 'muted-pastel',
+    name: 'Muted pastel',
+    aliases: ['pastel', 'soft-pastel'],
+    colors: ['#E8D5D0', '#C9D6DF', '#D8E2DC', '#F2E8CF', '#B8A9C9'],
+    effect: 'Powder pink, pale blue, sage and cream: gentle, light, tender.',
+    tags: ['muted pastel colors', 'soft palette', 'pale tones'],
+  },
+  {
+    id: 'teal-and-orange',
+    name: 'Teal and orange',
+    aliases: ['teal-orange', 'blockbuster'],
+    colors: ['#1F4E5A', '#2E7D86', '#E0894A', '#F2B58A', '#14262B'],
+    effect: 'Teal shadows and background against warm orange skin: cinematic separation.',
+    tags: ['teal and orange', 'cinematic color palette', 'complementary colors'],
+  },
+  {
+    id: 'monochrome-neutral',
+    name: 'Monochrome neutral',
+    aliases: ['greyscale', 'neutral-greys'],
+    colors: ['#1C1C1C', '#4A4A4A', '#8C8C8C', '#C8C8C8', '#F0F0F0'],
+    effect: 'Blacks, greys and off-white: colour steps aside for form and expression.',
+    tags: ['neutral grey palette', 'monochromatic', 'minimal color'],
+  },
+  {
+    id: 'jewel-tones',
+    name: 'Jewel tones',
+    aliases: ['jewel', 'rich-colors'],
+    colors: ['#0F5257', '#7B1E3A', '#2C3E91', '#B8860B', '#4B2A63'],
+    effect: 'Emerald, garnet, sapphire, gold and amethyst: rich, deep, luxurious.',
+    tags: ['jewel tones', 'rich deep colors', 'emerald and burgundy'],
+  },
+  {
+    id: 'desaturated-cool',
+    name: 'Desaturated cool',
+    aliases: ['cool-muted', 'nordic'],
+    colors: ['#5D6B75', '#8A99A6', '#B7C3CC', '#3C4650', '#D5DCE1'],
+    effect: 'Slate, steel blue and fog grey: quiet, wintry, introspective.',
+    tags: ['desaturated cool tones', 'slate blue palette', 'muted colors'],
+  },
+  {
+    id: 'golden-warm',
+    name: 'Golden warm',
+    aliases: ['golden', 'honey'],
+    colors: ['#C98B3C', '#E8B86D', '#8A5A2B', '#F4D9A6', '#5C3A1E'],
+    effect: 'Honey, amber and caramel: sunlit, glowing, generous.',
+    tags: ['golden warm tones', 'amber palette', 'honey colors'],
+  },
+  {
+    id: 'neon-night',
+    name: 'Neon night',
+    aliases: ['neon', 'cyberpunk'],
+    colors: ['#0B0A1F', '#FF2E88', '#00E5FF', '#7A2BFF', '#1F1B3A'],
+    effect: 'Inky night with magenta, cyan and violet accents: urban, electric.',
+    tags: ['neon colors', 'magenta and cyan', 'dark night palette'],
+  },
+  {
+    id: 'forest-greens',
+    name: 'Forest greens',
+    aliases: ['forest', 'botanical'],
+    colors: ['#1E3B2B', '#3F6B47', '#7C9A6B', '#C2B98F', '#2B2A22'],
+    effect: 'Pine, moss and lichen with a touch of straw: calm, organic, outdoors.',
+    tags: ['forest green palette', 'moss and pine tones', 'natural greens'],
+  },
+  {
+    id: 'high-key-white',
+    name: 'High-key white',
+    aliases: ['all-white', 'bright-white'],
+    colors: ['#FFFFFF', '#F4F1EC', '#E6E1DA', '#D2CBC2', '#B9B1A6'],
+    effect: 'White, ivory and pale stone: clean, airy, minimal.',
+    tags: ['white and ivory palette', 'bright airy tones', 'minimal'],
+  },
+  {
+    id: 'low-key-shadow',
+    name: 'Low-key shadow',
+    aliases: ['dark', 'shadowy'],
+    colors: ['#0A0A0A', '#1E1B18', '#3A302A', '#6E5A4A', '#A88B72'],
+    effect: 'Near-black with warm skin midtones: brooding, intimate, painterly.',
+    tags: ['dark moody palette', 'deep shadows', 'warm skin against black'],
+  },
+] as const satisfies readonly Palette[];
