@@ -1,0 +1,39 @@
+// Errors at the edge: one clear line on stderr (or a JSON object with --json) and an exit code.
+import { formatIssue, isPortraitistError, type ErrorCode } from '../errors/index.js';
+import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
+
+/** sysexits-style codes so scripts can tell bad usage, bad input and missing files apart. */
+export const exitCodes: Record<ErrorCode, number> = {
+  USAGE: 64,
+  TARGET_UNKNOWN: 64,
+  BRIEF_INVALID: 65,
+  BRIEF_PARSE: 65,
+  BRIEF_VERSION: 65,
+  FILE_NOT_FOUND: 66,
+  FILE_READ: 74,
+  TOKENIZER_LOAD: 70,
+  INTERNAL: 70,
+};
+
+/** Reports an error and returns the exit code. Issues beyond the first line follow, indented. */
+export function reportError(io: CliIo, error: unknown, json: boolean): number {
+  if (!isPortraitistError(error)) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (json) writeJson(io, { error: { code: 'INTERNAL', message, issues: [] } });
+    else writeLine(io.stderr, `${styleFor(io, 'stderr').error('error')} INTERNAL: ${message}`);
+    return exitCodes.INTERNAL;
+  }
+  if (json) {
+    writeJson(io, { error: error.toJSON() });
+    return exitCodes[error.code];
+  }
+  const style = styleFor(io, 'stderr');
+  const where = error.source === undefined ? '' : `${error.source}: `;
+  writeLine(io.stderr, `${style.error('error')} ${error.code}: ${where}${error.message}`);
+  if (error.issues.length > 1) {
+    for (const issue of error.issues) writeLine(io.stderr, `  - ${formatIssue(issue)}`);
+  } else if (error.issues[0]?.line !== undefined) {
+    writeLine(io.stderr, `  at ${formatIssue(error.issues[0])}`);
+  }
+  return exitCodes[error.code];
+}
