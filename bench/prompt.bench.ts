@@ -1,0 +1,63 @@
+// Compile throughput (briefs/s) for every target, and CLIP tokenizer throughput.
+import { readExampleBriefs, targetIds } from '../src/brief/index.js';
+import { createPromptCompiler, loadClipTokenizer } from '../src/prompt/index.js';
+import { figure, median, sample, type BenchResult } from './harness.js';
+
+export async function benchPrompt(): Promise<BenchResult> {
+  const examples = await readExampleBriefs();
+  const loadTimes = await sample(() => loadClipTokenizer(), { warmup: 1, runs: 5 });
+  const compiler = createPromptCompiler();
+  const figures = [figure('tokenizer load (vocab + merges)', median(loadTimes), 'ms')];
+
+  // Compile: every example for one target per round; median per-round time -> briefs/s.
+  const perTarget: Record<string, number> = {};
+  for (const target of targetIds) {
+    const times = await sample(
+      () => {
+        for (const e of examples) compiler.compile(e.brief, target);
+      },
+      { warmup: 5, runs: 25 },
+    );
+    perTarget[target] = examples.length / (median(times) / 1000);
+    figures.push(figure(`compile ${target}`, perTarget[target], 'briefs/s'));
+  }
+
+  // Tokenizer: the compiled SD prompts, warm (per-instance cache) and cold (a fresh tokenizer).
+  const prompts = examples.map((e) =>
+    compiler.compile(e.brief, 'sdxl').positive.replace(/\(([^()]*):[\d.]+\)/g, '$1'),
+  );
+  const totalTokens = prompts.reduce((sum, p) => sum + compiler.tokenizer.count(p), 0);
+  const warm = await sample(
+    () => {
+      for (const p of prompts) compiler.tokenizer.encode(p);
+    },
+    { warmup: 5, runs: 25 },
+  );
+  figures.push(figure('tokenizer warm', totalTokens / (median(warm) / 1000), 'tokens/s'));
+  figures.push(figure('tokenizer warm', prompts.length / (median(warm) / 1000), 'prompts/s'));
+  // Cold: unseen words every run, so the BPE merge loop itself is measured.
+  // Letters only: a digit would split the word and hit the cache again.
+  const suffix = (n: number): string =>
+    n.toString(26).replace(/./g, (d) => String.fromCharCode(97 + Number.parseInt(d, 26)));
+  let round = 0;
+  const cold = await sample(
+    () => {
+      round++;
+      for (const p of prompts)
+        compiler.tokenizer.encode(p.replace(/[a-z]+/g, (w) => `${w}q${suffix(round)}`));
+    },
+    { warmup: 2, runs: 15 },
+  );
+  const coldTokens = prompts.reduce(
+    (sum, p) => sum + compiler.tokenizer.count(p.replace(/[a-z]+/g, (w) => `${w}q${suffix(1)}`)),
+    0,
+  );
+  figures.push(
+    figure('tokenizer cold (unseen words)', coldTokens / (median(cold) / 1000), 'tokens/s'),
+  );
+  return {
+    bench: 'prompt',
+    figures,
+    details: { examples: examples.length, promptsTokens: totalTokens },
+  };
+}
