@@ -16,9 +16,17 @@ export type ErrorCode =
   | 'BRIEF_VERSION'
   | 'FILE_NOT_FOUND'
   | 'FILE_READ'
+  | 'IMAGE_TOO_LARGE'
+  | 'IMAGE_CORRUPT'
+  | 'IMAGE_TRUNCATED'
+  | 'IMAGE_UNSUPPORTED'
+  | 'IMAGE_EMPTY'
   | 'TARGET_UNKNOWN'
   | 'TOKENIZER_LOAD'
   | 'USAGE'
+  | 'VISION_LOAD'
+  | 'VISION_FAILED'
+  | 'ABORTED'
   | 'INTERNAL';
 
 /** Base class of every error Portraitist lets reach a user: a code, one line, the offending field. */

@@ -1,0 +1,69 @@
+// A light version of reliability.md IMG-1: cut and mutated files of every accepted format must
+// end in a decoded image or a typed IMAGE_* error, never an untyped libvips error or a crash.
+import { readFile } from 'node:fs/promises';
+import fc from 'fast-check';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { isPortraitistError } from '../errors/index.js';
+import { readImage, supportedFormats, type ImageFormat } from './index.js';
+import { samplePhotoPath } from '../testing/index.js';
+
+const photo = sharp(await readFile(samplePhotoPath(3))).resize(120);
+const encoded: Record<ImageFormat, Buffer> = {
+  jpeg: await photo.clone().jpeg().toBuffer(),
+  png: await photo.clone().png().toBuffer(),
+  webp: await photo.clone().webp().toBuffer(),
+  avif: await photo.clone().avif().toBuffer(),
+};
+const formats = supportedFormats();
+
+/** 'decoded' for a well-formed result, the error code for a typed failure, or the raw message. */
+async function outcome(bytes: Uint8Array): Promise<string> {
+  try {
+    const image = await readImage(bytes);
+    return image.data.length === image.width * image.height * 3 ? 'decoded' : 'malformed result';
+  } catch (error) {
+    return isPortraitistError(error) ? error.code : `untyped: ${String(error)}`;
+  }
+}
+
+describe('files cut short', () => {
+  it.each(formats)('%s cut anywhere from 5% to 95% is IMAGE_TRUNCATED', async (format) => {
+    const bytes = encoded[format];
+    for (let percent = 5; percent <= 95; percent += 5) {
+      const cut = bytes.subarray(0, Math.floor((bytes.length * percent) / 100));
+      // JPEG cut inside its header is the exception, tested below.
+      if (format === 'jpeg' && percent < 15) continue;
+      expect(await outcome(cut), `${format} at ${percent}%`).toBe('IMAGE_TRUNCATED');
+    }
+  });
+
+  it('a JPEG cut inside its header is IMAGE_CORRUPT', async () => {
+    // JPEG has no overall length, and libjpeg reports such a cut exactly as it reports a JPEG
+    // signature followed by garbage ("corrupt header … premature end"): no evidence of an image.
+    expect(await outcome(encoded.jpeg.subarray(0, 100))).toBe('IMAGE_CORRUPT');
+  });
+});
+
+describe('mutated files', () => {
+  it.each(formats)(
+    '%s with random bytes overwritten decodes or fails with a typed error',
+    async (format) => {
+      const original = encoded[format];
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.nat(original.length - 1), fc.integer({ min: 0, max: 255 })), {
+            minLength: 1,
+            maxLength: 8,
+          }),
+          async (edits) => {
+            const mutant = Buffer.from(original);
+            for (const [at, value] of edits) mutant[at] = value;
+            expect(await outcome(mutant)).toMatch(/^(decoded|IMAGE_[A-Z_]+)$/);
+          },
+        ),
+        { seed: 20240611, numRuns: 60 },
+      );
+    },
+  );
+});
