@@ -52,6 +52,8 @@ const allowed = {
     'jobs',
   ],
   web: [],
+  // Test helpers: may use the foundations and vision; only test files may import them.
+  testing: ['image', 'vision', 'brief', 'errors'],
 };
 
 const layerRules = Object.entries(allowed).map(([folder, deps]) => ({
@@ -59,7 +61,8 @@ const layerRules = Object.entries(allowed).map(([folder, deps]) => ({
   comment: `src/${folder} may import only: ${deps.join(', ') || 'nothing of ours'}`,
   severity: 'error',
   from: { path: `^src/${folder}/` },
-  to: { path: '^src/', pathNot: [`^src/(${[folder, ...deps].join('|')})/`] },
+  // src/testing is open to every folder's tests (the rule below keeps production code out).
+  to: { path: '^src/', pathNot: [`^src/(${[folder, ...deps, 'testing'].join('|')})/`] },
 }));
 
 module.exports = {
@@ -78,6 +81,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/' },
       to: { path: `^src/(?!(${Object.keys(allowed).join('|')})/)[^/]+/` },
+    },
+    {
+      name: 'testing-only-from-tests',
+      comment: 'src/testing holds fixtures for tests; production code never imports it',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['\\.test\\.ts$', '^src/testing/'] },
+      to: { path: '^src/testing/' },
     },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],

@@ -1,0 +1,18 @@
+// Test-only helpers shared by the test suites of several folders (fixtures of real photos).
+export {
+  fixtureFaces,
+  fixture,
+  readFixture,
+  readSample,
+  samplePath,
+  samplePhotoPath,
+  type FixtureFace,
+} from './fixtures.js';
+export {
+  samplePhotoSizes,
+  pngChunk,
+  pngBomb,
+  onePixelPng,
+  seededBytes,
+  refusedFormatHeads,
+} from './files.js';
