@@ -1,0 +1,226 @@
+// analyze(photo) -> Blueprint: every pillar read off one photo, for the chosen face.
+import { performance } from 'node:perf_hooks';
+import { PortraitistError } from '../errors/index.js';
+import { readImage, type ImageLimits, type RgbImage } from '../image/index.js';
+import { measureComposition } from './composition.js';
+import { measureExpression } from './expression.js';
+import { frameLight, measureLight } from './light.js';
+import { luminancePlanes } from './luminance.js';
+import { faceHeight } from './mesh.js';
+import { measurePalette } from './palette.js';
+import { headPose, measureGaze, measurePosture } from './pose.js';
+import { measureQuality } from './quality.js';
+import type { RawDetection, VisionRuntime } from './runtime.js';
+import type { Blueprint, BodyReading, FaceReading, VisionWarning } from './types.js';
+
+export interface AnalyzeOptions {
+  /** Which face to read the pillars from, largest first (default 0). */
+  readonly faceIndex?: number;
+  /** Below this many pixels on a side the detector is not run (default 32). */
+  readonly minSide?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Faces shorter than this (pixels, forehead to chin) are too small to measure expression. */
+const TINY_FACE_PIXELS = 64;
+/** Past this yaw the far side of the face is hidden: a profile. */
+const PROFILE_YAW = 60;
+
+function readFace(raw: RawDetection['faces'][number], width: number, height: number): FaceReading {
+  const pose = headPose(raw.mesh);
+  const { box } = raw;
+  const cut =
+    box.x <= 1 ||
+    box.y <= 1 ||
+    box.x + box.width >= width - 1 ||
+    box.y + box.height >= height - 1 ||
+    raw.mesh.some(([x, y]) => x < 0 || y < 0 || x > width || y > height);
+  return {
+    box,
+    score: Math.round(raw.score * 1000) / 1000,
+    mesh: raw.mesh,
+    headPose: pose,
+    gaze: measureGaze(raw.mesh, pose),
+    expression: measureExpression(raw.mesh),
+    emotions: raw.emotions,
+    descriptor: raw.descriptor,
+    heightFraction: Math.round((faceHeight(raw.mesh) / height) * 1000) / 1000,
+    cut,
+  };
+}
+
+function headOnFace(
+  keypoints: readonly { part: string; x: number; y: number; score: number }[],
+  box: { x: number; y: number; width: number; height: number },
+): boolean {
+  const head = keypoints.filter(
+    (k) => (k.part === 'nose' || k.part === 'leftEye' || k.part === 'rightEye') && k.score >= 0.3,
+  );
+  if (head.length === 0) return false;
+  const margin = 0.25;
+  return head.every(
+    (k) =>
+      k.x >= box.x - box.width * margin &&
+      k.x <= box.x + box.width * (1 + margin) &&
+      k.y >= box.y - box.height * margin &&
+      k.y <= box.y + box.height * (1 + margin),
+  );
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new PortraitistError('ABORTED', 'analysis was cancelled');
+}
+
+/** Reads a decoded photo into a Blueprint with a loaded runtime. */
+export async function analyzeImage(
+  runtime: VisionRuntime,
+  image: RgbImage,
+  options: AnalyzeOptions = {},
+): Promise<Blueprint> {
+  const timings: Record<string, number> = {};
+  const time = async <T>(stage: string, run: () => T | Promise<T>): Promise<T> => {
+    const start = performance.now();
+    const result = await run();
+    timings[stage] = Math.round((performance.now() - start) * 10) / 10;
+    return result;
+  };
+  throwIfAborted(options.signal);
+  const minSide = options.minSide ?? 32;
+  const detection: RawDetection =
+    image.width < minSide || image.height < minSide
+      ? { faces: [], bodies: [] }
+      : await time('detect', () => runtime.detect(image));
+  throwIfAborted(options.signal);
+  const planes = await time('luminance', () => luminancePlanes(image));
+  const faces = await time('faces', () =>
+    detection.faces
+      .map((f) => readFace(f, image.width, image.height))
+      .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height),
+  );
+  const warnings: VisionWarning[] = [];
+  const index = options.faceIndex ?? 0;
+  if (faces.length > 0 && (index < 0 || index >= faces.length || !Number.isInteger(index))) {
+    throw new PortraitistError(
+      'USAGE',
+      `${image.source}: there ${faces.length === 1 ? 'is 1 face' : `are ${faces.length} faces`}; no face ${index}`,
+      {
+        source: image.source,
+        issues: [
+          {
+            path: 'face',
+            message: `expected a face index from 0 to ${faces.length - 1} for \`face\` but received ${index}`,
+          },
+        ],
+      },
+    );
+  }
+  const face = faces[index] ?? null;
+  const frame = await time('frame', () => frameLight(image, planes));
+  if (frame.contrast < 0.02)
+    warnings.push({
+      code: 'blank-frame',
+      message: 'the frame is nearly uniform: there is nothing to read',
+    });
+  if (face === null)
+    warnings.push({
+      code: 'no-face',
+      message:
+        image.width < minSide || image.height < minSide
+          ? `the image is ${image.width}×${image.height}: too small to hold a face`
+          : 'no face found',
+    });
+  if (faces.length > 1)
+    warnings.push({
+      code: 'several-faces',
+      message: `${faces.length} faces found; reading face ${index} (largest first)`,
+    });
+  if (face?.cut)
+    warnings.push({
+      code: 'face-cut',
+      message: 'the face is cut by the frame: some measures are partial',
+    });
+  if (face !== null && faceHeight(face.mesh) < TINY_FACE_PIXELS)
+    warnings.push({
+      code: 'tiny-face',
+      message: `the face is ${Math.round(faceHeight(face.mesh))} px tall: expression and light readings are unreliable below ${TINY_FACE_PIXELS} px`,
+    });
+  if (face !== null && Math.abs(face.headPose.yaw) > PROFILE_YAW)
+    warnings.push({
+      code: 'profile',
+      message: `the face is in profile (yaw ${face.headPose.yaw}°): the far side is hidden`,
+    });
+
+  // The body model finds one person; its posture only belongs to the face being read when its
+  // head keypoints sit on that face.
+  const rawBody = detection.bodies.find((b) => face === null || headOnFace(b.keypoints, face.box));
+  const body: BodyReading | null =
+    rawBody === undefined || rawBody.score < 0.2
+      ? null
+      : {
+          score: Math.round(rawBody.score * 1000) / 1000,
+          box: rawBody.box,
+          keypoints: rawBody.keypoints,
+          posture: measurePosture(
+            rawBody.keypoints,
+            face?.headPose ?? { yaw: 0, pitch: 0, roll: 0 },
+            face,
+          ),
+        };
+  const light =
+    face === null
+      ? null
+      : await time('light', () => measureLight(face.mesh, runtime.triangulation, planes, frame));
+  if (light !== null && light.confidence < 0.3)
+    warnings.push({
+      code: 'low-light-confidence',
+      message: `the shading fits a single key poorly (R² ${light.confidence}): flat or mixed light`,
+    });
+  const palette = await time('palette', () =>
+    measurePalette(image, face?.box ?? null, body?.box ?? null),
+  );
+  const composition =
+    face === null ? null : measureComposition(image.width, image.height, face.mesh, face.box);
+  const quality = await time('quality', () => measureQuality(planes, face?.mesh ?? null));
+  return {
+    version: 1,
+    source: image.source,
+    image: { width: image.width, height: image.height, format: image.format },
+    faces,
+    faceIndex: face === null ? null : index,
+    body,
+    light,
+    palette,
+    composition,
+    quality,
+    warnings,
+    timings,
+  };
+}
+
+/** A vision session: one loaded runtime, photos read from paths or bytes behind the image limits. */
+export interface Vision {
+  analyze(
+    input: string | Uint8Array | RgbImage,
+    options?: AnalyzeOptions & { limits?: Partial<ImageLimits>; source?: string },
+  ): Promise<Blueprint>;
+  readonly runtime: VisionRuntime;
+  dispose(): void;
+}
+
+/** Wraps a loaded runtime; `dispose()` releases it. */
+export function createVision(runtime: VisionRuntime): Vision {
+  return {
+    runtime,
+    async analyze(input, options = {}) {
+      const image =
+        typeof input === 'string' || input instanceof Uint8Array
+          ? await readImage(input, {
+              ...(options.limits === undefined ? {} : { limits: options.limits }),
+              ...(options.source === undefined ? {} : { source: options.source }),
+            })
+          : input;
+      return analyzeImage(runtime, image, options);
+    },
+    dispose: () => runtime.dispose(),
+  };
+}

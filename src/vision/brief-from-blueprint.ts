@@ -1,0 +1,166 @@
+// "Make me one like this photo": a brief that names the nearest vocabulary entries with the
+// measured values, so a reference becomes a starting brief in one step.
+import {
+  expressions,
+  nearestRig,
+  poses,
+  validateBrief,
+  type Brief,
+  type Expression,
+  type FacialGeometry,
+  type Pose,
+} from '../brief/index.js';
+import type { Blueprint } from './types.js';
+
+const geometryKeys = [
+  'lipCornerLift',
+  'lipsParted',
+  'browRaise',
+  'browFurrow',
+  'eyeAperture',
+  'asymmetry',
+] as const satisfies readonly (keyof FacialGeometry)[];
+
+/**
+ * The expression whose geometry, scaled by the best intensity, is nearest the measurement.
+ * Intensity is the least-squares scale of the entry's geometry onto the measured one.
+ */
+export function nearestExpression(measured: FacialGeometry): {
+  entry: Expression;
+  intensity: number;
+  distance: number;
+} {
+  let best = {
+    entry: expressions[0] as Expression,
+    intensity: 0,
+    distance: Number.POSITIVE_INFINITY,
+  };
+  for (const entry of expressions as readonly Expression[]) {
+    const target = geometryKeys.map((k) => entry.geometry[k]);
+    const values = geometryKeys.map((k) => measured[k]);
+    const norm = target.reduce((s, t) => s + t * t, 0);
+    const intensity =
+      norm === 0
+        ? 0
+        : Math.min(1, Math.max(0, target.reduce((s, t, i) => s + t * (values[i] ?? 0), 0) / norm));
+    const distance = Math.sqrt(
+      values.reduce((s, v, i) => s + (v - intensity * (target[i] ?? 0)) ** 2, 0),
+    );
+    if (distance < best.distance) best = { entry, intensity, distance };
+  }
+  return best;
+}
+
+/** The pose of the vocabulary nearest the measured posture (angles and hands). */
+export function nearestPose(blueprint: Blueprint): Pose | undefined {
+  const posture = blueprint.body?.posture;
+  if (posture === undefined) return undefined;
+  let best: Pose | undefined;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const pose of poses as readonly Pose[]) {
+    let score =
+      Math.abs((posture.shoulderAngle ?? 20) - pose.shoulderAngle) / 30 +
+      Math.abs(posture.headTilt - pose.headTilt) / 15;
+    if (
+      posture.handNearFace !==
+      (pose.hands === 'touching-face' || pose.hands === 'chin-on-hand' || pose.hands === 'in-hair')
+    )
+      score += 1;
+    if (
+      posture.stance !== 'unknown' &&
+      posture.stance !== pose.stance &&
+      !(posture.stance === 'seated' && pose.stance === 'seated')
+    )
+      score += 0.5;
+    if (score < bestScore) {
+      bestScore = score;
+      best = pose;
+    }
+  }
+  return best;
+}
+
+const round = (value: number, digits = 2): number =>
+  Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** A valid brief describing the photo: nearest rig, expression, pose and shot, with measured values. */
+export function briefFromBlueprint(
+  blueprint: Blueprint,
+  options: { description?: string } = {},
+): Brief {
+  const face = blueprint.faceIndex === null ? undefined : blueprint.faces[blueprint.faceIndex];
+  const raw: Record<string, unknown> = {
+    version: 1,
+    title: `Like ${blueprint.source.split('/').pop() ?? blueprint.source}`,
+    notes: `Read by Portraitist vision from ${blueprint.source}.`,
+    subject: { description: options.description ?? 'the person in the reference photo' },
+    references: [{ image: blueprint.source, role: 'style', weight: 0.6 }],
+  };
+  if (face !== undefined) {
+    const measured: FacialGeometry = {
+      lipCornerLift: face.expression.lipCornerLift,
+      lipsParted: face.expression.lipsParted,
+      browRaise: face.expression.browRaise,
+      browFurrow: face.expression.browFurrow,
+      eyeAperture: face.expression.eyeAperture,
+      asymmetry: face.expression.asymmetry,
+    };
+    const nearest = nearestExpression(measured);
+    raw['expression'] = {
+      name: nearest.entry.id,
+      intensity: round(nearest.intensity),
+      ...Object.fromEntries(geometryKeys.map((k) => [k, round(measured[k])])),
+      gaze: face.gaze.label,
+    };
+    const pose = nearestPose(blueprint);
+    raw['posture'] = {
+      ...(pose === undefined ? {} : { pose: pose.id }),
+      headTilt: Math.max(-30, Math.min(30, Math.round(face.headPose.roll))),
+      headTurn: Math.max(-90, Math.min(90, Math.round(face.headPose.yaw))),
+      ...(blueprint.body?.posture.shoulderAngle == null
+        ? {}
+        : { shoulderAngle: Math.round(blueprint.body.posture.shoulderAngle) }),
+      ...(blueprint.body?.posture.stance === 'seated' ||
+      blueprint.body?.posture.stance === 'standing'
+        ? { stance: blueprint.body.posture.stance }
+        : {}),
+    };
+  }
+  if (blueprint.light !== null) {
+    const light = blueprint.light;
+    const rig = nearestRig({
+      azimuth: light.azimuth,
+      elevation: light.elevation,
+      fillRatio: light.fillRatio,
+      softness: light.softness,
+    });
+    raw['light'] = {
+      rig: rig.id,
+      side: light.azimuth >= 0 ? 'left' : 'right',
+      key: {
+        azimuth: Math.round(light.azimuth),
+        elevation: Math.round(Math.max(-90, Math.min(90, light.elevation))),
+      },
+      fillRatio: round(Math.max(1, Math.min(32, light.fillRatio)), 1),
+      softness: round(light.softness),
+      colorTemperature: Math.max(1500, Math.min(12000, light.colorTemperature)),
+    };
+  }
+  if (blueprint.composition !== null) {
+    raw['camera'] = {
+      shot: blueprint.composition.shot,
+      aspectRatio: /^[1-9]\d{0,2}:[1-9]\d{0,2}$/.test(blueprint.composition.aspectRatio)
+        ? blueprint.composition.aspectRatio
+        : '4:5',
+    };
+  }
+  const colours = blueprint.palette.frame.slice(0, 6).map((s) => s.hex);
+  raw['aesthetic'] = {
+    ...(colours.length > 0 ? { colors: colours } : {}),
+    composition:
+      blueprint.composition !== null && blueprint.composition.nearestThird.distance < 0.08
+        ? 'rule-of-thirds'
+        : 'centered-symmetric',
+  };
+  return validateBrief(raw, { source: blueprint.source });
+}

@@ -1,0 +1,23 @@
+// Public face of vision/: read a photo into a Blueprint of the five pillars, draw it, and turn it
+// into a brief. Owns the ML runtime.
+export {
+  createVisionRuntime,
+  type VisionRuntime,
+  type VisionRuntimeOptions,
+  type RawDetection,
+} from './runtime.js';
+export { analyzeImage, createVision, type AnalyzeOptions, type Vision } from './analyze.js';
+export { briefFromBlueprint, nearestExpression, nearestPose } from './brief-from-blueprint.js';
+export { expressionCalibration } from './expression.js';
+export { aspectRatioOf, shotForFaceHeight } from './composition.js';
+export { dominantColours } from './palette.js';
+export { landmarks, meshContours, skinRegions } from './mesh.js';
+export type * from './types.js';
+export {
+  createVisionPool,
+  type VisionPool,
+  type VisionPoolOptions,
+  type PoolJob,
+  type BatchProgress,
+} from './pool.js';
+export { drawOverlay, drawPoseControl, openPoseKeypoints } from './draw.js';

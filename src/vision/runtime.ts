@@ -1,0 +1,282 @@
+// The ML runtime: @vladmandic/human on TensorFlow.js's WASM backend, with every model read from
+// the installed package (nothing is fetched from the network). Load once, reuse, dispose().
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve, sep } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { PortraitistError } from '../errors/index.js';
+import type { RgbImage } from '../image/index.js';
+import type { Box, Emotions, Keypoint, MeshPoint } from './types.js';
+
+/** A face as the detector returns it, in plain data (safe to send between threads). */
+export interface RawFace {
+  readonly box: Box;
+  readonly score: number;
+  readonly mesh: MeshPoint[];
+  /** Human's head angles in radians (its own sign conventions). */
+  readonly angle: { readonly yaw: number; readonly pitch: number; readonly roll: number };
+  readonly emotions: Emotions;
+  readonly descriptor: number[];
+}
+
+export interface RawBody {
+  readonly score: number;
+  readonly box: Box;
+  readonly keypoints: Keypoint[];
+}
+
+export interface RawDetection {
+  readonly faces: RawFace[];
+  readonly bodies: RawBody[];
+}
+
+/** The loaded models. */
+export interface VisionRuntime {
+  /** Runs face (mesh, iris, emotion, descriptor) and body detection on an image. */
+  detect(image: RgbImage): Promise<RawDetection>;
+  /** Human's own detect on the image and nothing else: the baseline the benchmark compares with. */
+  bareDetect(image: RgbImage): Promise<void>;
+  /** Mesh triangulation (vertex indices, three per triangle). */
+  readonly triangulation: readonly number[];
+  readonly backend: string;
+  dispose(): void;
+}
+
+export interface VisionRuntimeOptions {
+  /** Most faces to detect (default 8). */
+  readonly maxFaces?: number;
+  /** Override where the model files and the WASM binaries are read from. */
+  readonly modelsDirectory?: string;
+  readonly wasmDirectory?: string;
+}
+
+// Structural types of the parts of Human we use (its own typings do not load under NodeNext).
+interface HumanTensor {
+  dispose?: () => void;
+}
+interface HumanResult {
+  face: Array<{
+    box: [number, number, number, number];
+    score: number;
+    mesh: Array<[number, number, number]>;
+    rotation?: { angle: { yaw: number; pitch: number; roll: number } } | null;
+    emotion?: Array<{ score: number; emotion: string }>;
+    embedding?: number[];
+  }>;
+  body: Array<{
+    score: number;
+    box: [number, number, number, number];
+    keypoints: Array<{ part: string; position: [number, number, number?]; score: number }>;
+  }>;
+  error?: string | null;
+}
+interface HumanInstance {
+  load(): Promise<void>;
+  warmup(): Promise<unknown>;
+  detect(input: HumanTensor): Promise<HumanResult>;
+  tf: {
+    tensor3d(values: Int32Array, shape: [number, number, number], dtype: 'int32'): HumanTensor;
+    dispose(tensor: HumanTensor): void;
+    getBackend(): string;
+    engine(): { disposeVariables?: () => void };
+  };
+  faceTriangulation: number[];
+}
+type HumanConstructor = new (config: Record<string, unknown>) => HumanInstance;
+
+const FILE_FETCH_ROOTS = Symbol.for('portraitist.fileFetchRoots');
+type FetchWithRoots = typeof fetch & { [FILE_FETCH_ROOTS]?: Set<string> };
+
+/**
+ * Human loads models with the global `fetch`, which cannot read `file://` URLs in Node. Wrap it
+ * once per process so that file URLs inside the allowed folders are read from disk; every other
+ * request goes to the original fetch untouched.
+ */
+function serveFilesToFetch(roots: readonly string[]): void {
+  const current = globalThis.fetch as FetchWithRoots;
+  const existing = current[FILE_FETCH_ROOTS];
+  if (existing !== undefined) {
+    for (const root of roots) existing.add(root);
+    return;
+  }
+  const allowed = new Set(roots);
+  const original = current;
+  const wrapped = (async (
+    input: Parameters<typeof fetch>[0],
+    init?: Parameters<typeof fetch>[1],
+  ) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!url.startsWith('file://')) return original(input, init);
+    const path = resolve(fileURLToPath(url));
+    if (![...allowed].some((root) => path.startsWith(root + sep))) {
+      return new Response(null, { status: 403, statusText: `not a model file: ${path}` });
+    }
+    try {
+      const body = await readFile(path);
+      return new Response(body, {
+        status: 200,
+        headers: {
+          'content-type': path.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+        },
+      });
+    } catch {
+      return new Response(null, { status: 404, statusText: `missing model file: ${path}` });
+    }
+  }) as FetchWithRoots;
+  wrapped[FILE_FETCH_ROOTS] = allowed;
+  globalThis.fetch = wrapped;
+}
+
+/** Finds Human's WASM build by path: its package `exports` map does not expose it. */
+function locateHuman(): { human: string; models: string; wasm: string } {
+  const require = createRequire(import.meta.url);
+  try {
+    const main = require.resolve('@vladmandic/human'); // dist/human.node.js, resolved only
+    const wasmEntry = require.resolve('@tensorflow/tfjs-backend-wasm');
+    const wasmDist = wasmEntry.slice(0, wasmEntry.lastIndexOf(`${sep}dist${sep}`) + 6);
+    return {
+      human: join(dirname(main), 'human.node-wasm.js'),
+      models: join(dirname(main), '..', 'models'),
+      wasm: wasmDist,
+    };
+  } catch (error) {
+    throw new PortraitistError(
+      'VISION_LOAD',
+      'cannot find @vladmandic/human or @tensorflow/tfjs-backend-wasm: reinstall with npm install',
+      { cause: error },
+    );
+  }
+}
+
+const emotionNames = ['neutral', 'happy', 'sad', 'surprise', 'angry', 'fear', 'disgust'] as const;
+
+function toBox([x, y, width, height]: [number, number, number, number]): Box {
+  return { x, y, width, height };
+}
+
+/** Loads the models (about 200 ms) and returns a runtime to reuse for many photos. */
+export async function createVisionRuntime(
+  options: VisionRuntimeOptions = {},
+): Promise<VisionRuntime> {
+  const located = locateHuman();
+  const models = resolve(options.modelsDirectory ?? located.models);
+  const wasm = resolve(options.wasmDirectory ?? located.wasm);
+  serveFilesToFetch([models, wasm]);
+  const require = createRequire(import.meta.url);
+  const { Human } = require(located.human) as { Human: HumanConstructor };
+  const human = new Human({
+    backend: 'wasm',
+    wasmPath: `${pathToFileURL(wasm).href}/`,
+    wasmPlatformFetch: false,
+    modelBasePath: `${pathToFileURL(models).href}/`,
+    // Still photos: a frame cache would leak results from one image into the next.
+    cacheSensitivity: 0,
+    debug: false,
+    async: true,
+    warmup: 'none',
+    filter: { enabled: false },
+    face: {
+      enabled: true,
+      detector: {
+        rotation: true,
+        maxDetected: options.maxFaces ?? 8,
+        minConfidence: 0.3,
+        skipFrames: 0,
+      },
+      mesh: { enabled: true },
+      attention: { enabled: false },
+      iris: { enabled: true },
+      emotion: { enabled: true, skipFrames: 0 },
+      description: { enabled: true, skipFrames: 0 },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+    },
+    body: { enabled: true, modelPath: 'movenet-lightning.json', maxDetected: 1, skipFrames: 0 },
+    hand: { enabled: false },
+    object: { enabled: false },
+    gesture: { enabled: false },
+    segmentation: { enabled: false },
+  });
+  try {
+    await human.load();
+  } catch (error) {
+    throw new PortraitistError(
+      'VISION_LOAD',
+      `cannot load the vision models from ${models}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  let disposed = false;
+  return {
+    triangulation: human.faceTriangulation,
+    backend: human.tf.getBackend(),
+    async detect(image) {
+      if (disposed) throw new PortraitistError('VISION_LOAD', 'the vision runtime was disposed');
+      const tensor = human.tf.tensor3d(
+        Int32Array.from(image.data),
+        [image.height, image.width, 3],
+        'int32',
+      );
+      let result: HumanResult;
+      try {
+        result = await human.detect(tensor);
+      } finally {
+        human.tf.dispose(tensor);
+      }
+      if (result.error)
+        throw new PortraitistError(
+          'VISION_FAILED',
+          `${image.source}: detection failed: ${result.error}`,
+          { source: image.source },
+        );
+      const faces: RawFace[] = result.face
+        .filter((f) => f.mesh.length >= 478)
+        .map((f) => ({
+          box: toBox(f.box),
+          score: f.score,
+          mesh: f.mesh.map(([x, y, z]) => [x, y, z] as const),
+          angle: f.rotation?.angle ?? { yaw: 0, pitch: 0, roll: 0 },
+          emotions: Object.fromEntries(
+            emotionNames.map((name) => [
+              name,
+              f.emotion?.find((e) => e.emotion === name)?.score ?? 0,
+            ]),
+          ) as Emotions,
+          descriptor: normalise(f.embedding ?? []),
+        }));
+      const bodies: RawBody[] = result.body.map((b) => ({
+        score: b.score,
+        box: toBox(b.box),
+        keypoints: b.keypoints.map((k) => ({
+          part: k.part,
+          x: k.position[0],
+          y: k.position[1],
+          score: k.score,
+        })),
+      }));
+      return { faces, bodies };
+    },
+    async bareDetect(image) {
+      const tensor = human.tf.tensor3d(
+        Int32Array.from(image.data),
+        [image.height, image.width, 3],
+        'int32',
+      );
+      try {
+        await human.detect(tensor);
+      } finally {
+        human.tf.dispose(tensor);
+      }
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      human.tf.engine().disposeVariables?.();
+    },
+  };
+}
+
+function normalise(vector: readonly number[]): number[] {
+  const length = Math.hypot(...vector) || 1;
+  return vector.map((v) => v / length);
+}
