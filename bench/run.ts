@@ -2,9 +2,11 @@
 // and writes one JSON file per benchmark to bench/results/.
 import { printResult, writeResult, type BenchResult } from './harness.js';
 import { benchPrompt } from './prompt.bench.js';
+import { benchVision } from './vision.bench.js';
 
 const benches: Record<string, () => Promise<BenchResult>> = {
   prompt: benchPrompt,
+  vision: benchVision,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -21,6 +23,7 @@ for (const [name, run] of Object.entries(benches)) {
   if (wanted.length > 0 && !wanted.includes(name)) continue;
   const result = await run();
   printResult(result);
+  if (result.details !== undefined) console.log(`  details: ${JSON.stringify(result.details)}`);
   console.log(`  -> ${await writeResult(result, results)}`);
   missed += result.figures.filter((f) => f.target !== undefined && !f.target.met).length;
 }

@@ -23,6 +23,7 @@ import {
 } from '../brief/index.js';
 import { PortraitistError, isPortraitistError } from '../errors/index.js';
 import { createPromptCompiler, type CompiledPrompt } from '../prompt/index.js';
+import { registerAnalyze } from './analyze.js';
 import { reportError, exitCodes } from './errors.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 import { formatCompiledPrompt } from './prompt-report.js';
@@ -233,6 +234,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
           compiled.map((c) => formatCompiledPrompt(parsed, c, styleFor(io))).join('\n\n'),
         );
     });
+
+  registerAnalyze(program, io, (code) => {
+    exitCode = code;
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
