@@ -41,7 +41,7 @@ function readFace(raw: RawDetection['faces'][number], width: number, height: num
     mesh: raw.mesh,
     headPose: pose,
     gaze: measureGaze(raw.mesh, pose),
-    expression: measureExpression(raw.mesh),
+    expression: measureExpression(raw.mesh, pose.yaw),
     emotions: raw.emotions,
     descriptor: raw.descriptor,
     heightFraction: Math.round((faceHeight(raw.mesh) / height) * 1000) / 1000,
@@ -180,7 +180,9 @@ export async function analyzeImage(
   );
   const composition =
     face === null ? null : measureComposition(image.width, image.height, face.mesh, face.box);
-  const quality = await time('quality', () => measureQuality(planes, face?.mesh ?? null));
+  const quality = await time('quality', () =>
+    measureQuality(planes, face?.mesh ?? null, face?.box ?? null),
+  );
   return {
     version: 1,
     source: image.source,

@@ -235,6 +235,8 @@ function blueprint(options: {
     quality: {
       eyeSharpness: 1,
       frameSharpness: 1,
+      skinTexture: null,
+      backgroundBlurRatio: null,
       noise: 1,
       clippedShadows: 0,
       clippedHighlights: 0,

@@ -30,7 +30,9 @@ const clamp = (value: number, min: number, max: number): number =>
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 
 /** Raw, size-normalised ratios of one face mesh. */
-export function rawExpression(mesh: readonly MeshPoint[]): Record<string, number> {
+export function rawExpression(mesh: readonly MeshPoint[], yawDegrees = 0): Record<string, number> {
+  // A turned head foreshortens the eyes' width, not their height: undo it for the aperture ratio.
+  const widthScale = 1 / Math.max(0.5, Math.cos((yawDegrees * Math.PI) / 180));
   const upright = uprightMesh(mesh);
   const p = (index: number) => point(upright, index);
   const height = faceHeight(mesh) || 1;
@@ -51,10 +53,10 @@ export function rawExpression(mesh: readonly MeshPoint[]): Record<string, number
   const browGap = Math.abs(p(L.leftBrowInner)[0] - p(L.rightBrowInner)[0]) / eyeGap;
   const apertureRight =
     Math.abs(p(L.rightEyeLower)[1] - p(L.rightEyeUpper)[1]) /
-    (Math.abs(p(L.rightEyeInner)[0] - p(L.rightEyeOuter)[0]) || 1);
+    ((Math.abs(p(L.rightEyeInner)[0] - p(L.rightEyeOuter)[0]) || 1) * widthScale);
   const apertureLeft =
     Math.abs(p(L.leftEyeLower)[1] - p(L.leftEyeUpper)[1]) /
-    (Math.abs(p(L.leftEyeInner)[0] - p(L.leftEyeOuter)[0]) || 1);
+    ((Math.abs(p(L.leftEyeInner)[0] - p(L.leftEyeOuter)[0]) || 1) * widthScale);
   return {
     liftRight,
     liftLeft,
@@ -72,8 +74,8 @@ export function rawExpression(mesh: readonly MeshPoint[]): Record<string, number
 }
 
 /** Expression metrics on the brief's normalised scale, with the raw ratios kept alongside. */
-export function measureExpression(mesh: readonly MeshPoint[]): ExpressionMetrics {
-  const raw = rawExpression(mesh);
+export function measureExpression(mesh: readonly MeshPoint[], yawDegrees = 0): ExpressionMetrics {
+  const raw = rawExpression(mesh, yawDegrees);
   const c = expressionCalibration;
   const scale = (value: number, k: { neutral: number; span: number }, min = -1) =>
     round3(clamp((value - k.neutral) / k.span, min, 1));

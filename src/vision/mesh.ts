@@ -57,7 +57,8 @@ export const meshContours: Readonly<Record<string, readonly number[]>> = {
 export const skinRegions: Readonly<
   Record<'forehead' | 'rightCheek' | 'leftCheek' | 'nose' | 'chin', readonly number[]>
 > = {
-  forehead: [9, 107, 66, 69, 108, 151, 337, 299, 296, 336, 104, 333, 67, 297, 109, 338, 10, 151],
+  // The lower forehead only: toward the hairline a fringe or hair bow would count as texture.
+  forehead: [9, 107, 66, 69, 108, 151, 337, 299, 296, 336],
   rightCheek: [50, 101, 36, 205, 187, 123, 116, 117, 118, 119, 100, 126, 142, 203, 206, 207, 147],
   leftCheek: [280, 330, 266, 425, 411, 352, 345, 346, 347, 348, 329, 355, 371, 423, 426, 427, 376],
   nose: [4, 5, 195, 197, 6, 45, 275, 51, 281, 3, 248, 44, 274],

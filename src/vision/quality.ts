@@ -1,7 +1,7 @@
 // Technical quality: sharpness at the eyes (normalised for face size), noise and clipping.
 import type { LuminancePlanes } from './luminance.js';
-import { faceHeight, meshContours, point } from './mesh.js';
-import type { MeshPoint, QualityReading } from './types.js';
+import { faceHeight, meshContours, point, skinRegions } from './mesh.js';
+import type { Box, MeshPoint, QualityReading } from './types.js';
 
 /** Bilinear resample of a grey region to a fixed width, so sharpness compares across face sizes. */
 function resampleRegion(
@@ -57,34 +57,45 @@ function laplacianVariance(data: ArrayLike<number>, width: number, height: numbe
   return n === 0 ? 0 : sumSq / n - (sum / n) ** 2;
 }
 
-/** Immerkær's fast noise estimate (1996): sigma from the mean absolute response to a noise mask. */
+/**
+ * Noise sigma by Immerkær's fast method (1996) on 32×32 tiles, taking the smoothest tenth: the
+ * whole-frame estimate counts texture and edges as noise, flat tiles (sky, walls, bokeh) do not.
+ */
 function noiseSigma(planes: LuminancePlanes): number {
   const { width, height, grey } = planes;
   if (width < 3 || height < 3) return 0;
-  // Large frames: a subset of rows keeps the estimate and bounds the cost (~1 M samples).
-  const rowStep = Math.max(1, Math.floor((width * height) / 1_000_000));
-  let total = 0;
-  let rows = 0;
-  for (let y = 1; y < height - 1; y += rowStep) {
-    rows++;
-    let above = (y - 1) * width;
-    let here = y * width;
-    let below = (y + 1) * width;
-    for (let x = 1; x < width - 1; x++, above++, here++, below++) {
-      const v =
-        (grey[above] as number) -
-        2 * (grey[above + 1] as number) +
-        (grey[above + 2] as number) -
-        2 * (grey[here] as number) +
-        4 * (grey[here + 1] as number) -
-        2 * (grey[here + 2] as number) +
-        (grey[below] as number) -
-        2 * (grey[below + 1] as number) +
-        (grey[below + 2] as number);
-      total += v < 0 ? -v : v;
+  const tile = 32;
+  // Large frames: every other tile keeps the estimate and halves the cost.
+  const stride = width * height > 2_000_000 ? 2 : 1;
+  const estimates: number[] = [];
+  for (let ty = 1; ty + tile < height - 1; ty += tile * stride) {
+    for (let tx = 1; tx + tile < width - 1; tx += tile * stride) {
+      let total = 0;
+      for (let y = ty; y < ty + tile; y++) {
+        let above = (y - 1) * width + tx - 1;
+        let here = y * width + tx - 1;
+        let below = (y + 1) * width + tx - 1;
+        for (let x = 0; x < tile; x++, above++, here++, below++) {
+          const v =
+            (grey[above] as number) -
+            2 * (grey[above + 1] as number) +
+            (grey[above + 2] as number) -
+            2 * (grey[here] as number) +
+            4 * (grey[here + 1] as number) -
+            2 * (grey[here + 2] as number) +
+            (grey[below] as number) -
+            2 * (grey[below + 1] as number) +
+            (grey[below + 2] as number);
+          total += v < 0 ? -v : v;
+        }
+      }
+      estimates.push((Math.sqrt(Math.PI / 2) * total) / (6 * tile * tile));
     }
   }
-  return (Math.sqrt(Math.PI / 2) * total) / (6 * (width - 2) * rows);
+  if (estimates.length === 0) return 0;
+  estimates.sort((x, y) => x - y);
+  const smooth = estimates.slice(0, Math.max(1, Math.ceil(estimates.length / 10)));
+  return smooth[Math.floor(smooth.length / 2)] ?? 0;
 }
 
 const EYE_REGION_WIDTH = 96;
@@ -108,9 +119,158 @@ function eyeSharpness(planes: LuminancePlanes, mesh: readonly MeshPoint[]): numb
   return values.length === 0 ? 0 : Math.max(...values);
 }
 
+/** Area-averaged (box) resample of a grey region at `scale` output pixels per input pixel (≤ 1). */
+function boxResample(
+  planes: LuminancePlanes,
+  x0: number,
+  y0: number,
+  w: number,
+  h: number,
+  scale: number,
+): { data: Float32Array; width: number; height: number } {
+  const width = Math.max(3, Math.floor(w * scale));
+  const height = Math.max(3, Math.floor(h * scale));
+  const data = new Float32Array(width * height);
+  const step = 1 / scale;
+  for (let oy = 0; oy < height; oy++) {
+    const ya = Math.max(0, Math.floor(y0 + oy * step));
+    const yb = Math.min(planes.height, Math.max(ya + 1, Math.floor(y0 + (oy + 1) * step)));
+    for (let ox = 0; ox < width; ox++) {
+      const xa = Math.max(0, Math.floor(x0 + ox * step));
+      const xb = Math.min(planes.width, Math.max(xa + 1, Math.floor(x0 + (ox + 1) * step)));
+      let sum = 0;
+      let count = 0;
+      for (let y = ya; y < yb; y++) {
+        const row = y * planes.width;
+        for (let x = xa; x < xb; x++) {
+          sum += planes.grey[row + x] as number;
+          count++;
+        }
+      }
+      data[oy * width + ox] = count === 0 ? 0 : sum / count;
+    }
+  }
+  return { data, width, height };
+}
+
+/** Mean squared response to (identity − 3×3 mean): the fine band where pores and skin grain live. */
+function bandEnergy(region: { data: Float32Array; width: number; height: number }): number {
+  const { data, width, height } = region;
+  let sum = 0;
+  let n = 0;
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      const i = y * width + x;
+      let mean = 0;
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) mean += data[i + dy * width + dx] as number;
+      const v = (data[i] as number) - mean / 9;
+      sum += v * v;
+      n++;
+    }
+  }
+  return n === 0 ? 0 : sum / n;
+}
+
+/** Faces are measured as if 256 px tall: texture energies then compare across photos. */
+export const SKIN_FACE_HEIGHT = 256;
+/** White noise of sigma σ through (identity − 3×3 mean) has energy (64 + 8) / 81 · σ². */
+const NOISE_GAIN = 72 / 81;
+
+/**
+ * Skin texture: band energy on the forehead and both cheeks at a fixed face scale, minus what the
+ * measured image noise alone would give, as an RMS in 8-bit levels.
+ */
+export function skinTexture(
+  planes: LuminancePlanes,
+  mesh: readonly MeshPoint[],
+  noise: number,
+): number | null {
+  const height = faceHeight(mesh);
+  if (height < 48) return null;
+  // Downscale only: upscaling a small face would invent no texture and hide none.
+  const scale = Math.min(1, SKIN_FACE_HEIGHT / height);
+  const energies: number[] = [];
+  for (const region of [skinRegions.forehead, skinRegions.rightCheek, skinRegions.leftCheek]) {
+    const xs = region.map((i) => point(mesh, i)[0]);
+    const ys = region.map((i) => point(mesh, i)[1]);
+    const x0 = Math.min(...xs);
+    const y0 = Math.min(...ys);
+    const w = Math.max(...xs) - x0;
+    const h = Math.max(...ys) - y0;
+    // Keep the middle of each region: its edges meet brows, eyes, nostrils and hair.
+    const inset = 0.2;
+    const box = boxResample(
+      planes,
+      x0 + w * inset,
+      y0 + h * inset,
+      w * (1 - 2 * inset),
+      h * (1 - 2 * inset),
+      scale,
+    );
+    if (box.width < 5 || box.height < 5) continue;
+    energies.push(bandEnergy(box));
+  }
+  if (energies.length === 0) return null;
+  // The smoothest region: hair, face paint or a highlight only ever add energy, so the minimum is
+  // the skin itself — and plastic skin is plastic everywhere.
+  const energy = Math.min(...energies);
+  // Box-averaging by 1/scale in each direction divides the noise's sigma by 1/scale.
+  const noiseEnergy = NOISE_GAIN * (noise * scale) ** 2;
+  return Math.round(Math.sqrt(Math.max(0, energy - noiseEnergy)) * 1000) / 1000;
+}
+
+/** Background sharpness over face sharpness, both on the 512-px frame (low = melted background). */
+function backgroundBlurRatio(
+  frame: { data: Float32Array; width: number; height: number },
+  scale: number,
+  face: Box,
+): number | null {
+  const fx0 = Math.floor(face.x * scale);
+  const fy0 = Math.floor(face.y * scale);
+  const fx1 = Math.ceil((face.x + face.width) * scale);
+  const fy1 = Math.ceil((face.y + face.height) * scale);
+  // The person: the face's column widened by a face width each side, from above the head down.
+  const px0 = fx0 - (fx1 - fx0);
+  const px1 = fx1 + (fx1 - fx0);
+  const top = fy0 - (fy1 - fy0) * 0.3;
+  let faceSum = 0;
+  let faceSq = 0;
+  let faceN = 0;
+  let bgSum = 0;
+  let bgSq = 0;
+  let bgN = 0;
+  const { data, width, height } = frame;
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      const i = y * width + x;
+      const v =
+        4 * (data[i] as number) -
+        (data[i - 1] as number) -
+        (data[i + 1] as number) -
+        (data[i - width] as number) -
+        (data[i + width] as number);
+      if (x >= fx0 && x < fx1 && y >= fy0 && y < fy1) {
+        faceSum += v;
+        faceSq += v * v;
+        faceN++;
+      } else if (!(x >= px0 && x < px1 && y >= top)) {
+        bgSum += v;
+        bgSq += v * v;
+        bgN++;
+      }
+    }
+  }
+  if (faceN < 50 || bgN < 200) return null;
+  const faceVar = faceSq / faceN - (faceSum / faceN) ** 2;
+  const bgVar = bgSq / bgN - (bgSum / bgN) ** 2;
+  return faceVar <= 1e-6 ? null : Math.round((bgVar / faceVar) * 1000) / 1000;
+}
+
 export function measureQuality(
   planes: LuminancePlanes,
   mesh: readonly MeshPoint[] | null,
+  face: Box | null = null,
 ): QualityReading {
   const longSide = Math.max(planes.width, planes.height);
   const frame = resampleRegion(
@@ -130,10 +290,14 @@ export function measureQuality(
     else if (g >= 253) bright++;
   }
   const total = Math.max(1, planes.grey.length);
+  const noise = noiseSigma(planes);
   return {
     eyeSharpness: mesh === null ? null : Math.round(eyeSharpness(planes, mesh) * 10) / 10,
     frameSharpness: Math.round(laplacianVariance(frame.data, frame.width, frame.height) * 10) / 10,
-    noise: Math.round(noiseSigma(planes) * 100) / 100,
+    skinTexture: mesh === null ? null : skinTexture(planes, mesh, noise),
+    backgroundBlurRatio:
+      face === null ? null : backgroundBlurRatio(frame, frame.width / planes.width, face),
+    noise: Math.round(noise * 100) / 100,
     clippedShadows: Math.round((dark / total) * 10000) / 10000,
     clippedHighlights: Math.round((bright / total) * 10000) / 10000,
   };

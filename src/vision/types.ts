@@ -158,6 +158,14 @@ export interface QualityReading {
   readonly eyeSharpness: number | null;
   /** The same for the whole frame, for comparison. */
   readonly frameSharpness: number;
+  /**
+   * Skin texture energy on the forehead and cheeks: band-pass detail at a fixed scale of the face
+   * (face height = 256 px), with the image noise's share removed. Real skin has pores and fine
+   * texture; airbrushed or "plastic" skin has little. Null without a face.
+   */
+  readonly skinTexture: number | null;
+  /** Sharpness of the background against the face at the same scale (0..1+, low = blurred background). */
+  readonly backgroundBlurRatio: number | null;
   /** Estimated noise sigma in 8-bit levels. */
   readonly noise: number;
   /** Fractions of pixels clipped to black and to white. */
