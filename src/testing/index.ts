@@ -16,3 +16,4 @@ export {
   seededBytes,
   refusedFormatHeads,
 } from './files.js';
+export { smoothRegion, smoothingLevels } from './smoothing.js';
