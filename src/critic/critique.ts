@@ -1,0 +1,758 @@
+// critique(blueprint, brief) -> Scorecard: what the brief asked for, pillar by pillar, against
+// what vision measured on the candidate, with a reason and a fix for every shortfall.
+import {
+  filmStocks,
+  findEntry,
+  grades,
+  palettes,
+  resolveExpression,
+  resolveLight,
+  resolvePosture,
+  shotTypes,
+  compositions,
+  type Brief,
+  type BriefPatch,
+  type CompositionRule,
+  type FacialGeometry,
+  type FilmStock,
+  type Grade,
+  type Nudge,
+  type Palette,
+  type Pillar,
+  type ShotType,
+} from '../brief/index.js';
+import { deltaE2000, hexToRgb, rgbToLab } from '../image/index.js';
+import type { Blueprint, FaceReading } from '../vision/index.js';
+import {
+  expressionCalibration,
+  eyeSharpnessCalibration,
+  faceSizeCalibration,
+  identityCalibration,
+  lightCalibration,
+  realismCalibration,
+} from './calibration.js';
+import { poseSimilarity } from './pose-similarity.js';
+import type { CriticFlag, CriticPillar, PillarScore, Scorecard } from './types.js';
+
+/** Reference photos, already read by vision, by the role the brief gives them. */
+export interface CritiqueReferences {
+  readonly identity?: Blueprint;
+  readonly pose?: Blueprint;
+  readonly expression?: Blueprint;
+  readonly lighting?: Blueprint;
+  readonly palette?: Blueprint;
+}
+
+const clamp01 = (value: number): number => Math.min(1, Math.max(0, value));
+const round = (value: number, digits = 3): number =>
+  Math.round(value * 10 ** digits) / 10 ** digits;
+/** 1 at zero error, ½ at `half`, falling smoothly. */
+const halving = (error: number, half: number): number => Math.pow(0.5, Math.max(0, error) / half);
+const signed = (value: number): string => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(2)}`;
+
+const pillarWeights: Record<CriticPillar, number> = {
+  expression: 1.2,
+  authenticity: 1.2,
+  identity: 1.2,
+  light: 1,
+  posture: 0.8,
+  camera: 0.8,
+  aesthetic: 0.6,
+};
+
+const flagPenalties: Record<CriticFlag, number> = {
+  'no-face': 0,
+  'identity-mismatch': 0.5,
+  'extra-faces': 0.6,
+  'plastic-skin': 0.7,
+  'face-too-small': 0.7,
+  'soft-eyes': 0.85,
+};
+
+interface PillarResult {
+  readonly score: PillarScore;
+  readonly nudges: Nudge[];
+  readonly flags: CriticFlag[];
+}
+
+const nudge = (pillar: Pillar, rule: string, message: string, patch: BriefPatch): Nudge => ({
+  pillar,
+  rule,
+  severity: 'warning',
+  message,
+  patch,
+});
+
+// ---------------------------------------------------------------------------------------------
+
+const geometryKeys = [
+  'lipCornerLift',
+  'lipsParted',
+  'browRaise',
+  'browFurrow',
+  'eyeAperture',
+  'asymmetry',
+] as const;
+// Weighted by how reliably the mesh measures each control on the fixtures: the lip measures
+// separate a laugh from a neutral face by more than 1.0, while brow and lid ratios already vary
+// by 0.3–0.5 between neutral faces (and a turned head adds asymmetry).
+const geometryWeights: Record<(typeof geometryKeys)[number], number> = {
+  lipCornerLift: 1.5,
+  lipsParted: 1,
+  browRaise: 0.5,
+  browFurrow: 0.5,
+  eyeAperture: 0.4,
+  asymmetry: 0.3,
+};
+const geometryWords: Record<(typeof geometryKeys)[number], string> = {
+  lipCornerLift: 'lip-corner lift',
+  lipsParted: 'lip parting',
+  browRaise: 'brow raise',
+  browFurrow: 'brow furrow',
+  eyeAperture: 'eye opening',
+  asymmetry: 'asymmetry',
+};
+
+function scoreExpression(
+  brief: Brief,
+  face: FaceReading,
+  reference: Blueprint | undefined,
+): PillarResult | undefined {
+  const resolved = resolveExpression(brief);
+  const referenceFace =
+    reference?.faceIndex === null || reference === undefined
+      ? undefined
+      : reference.faces[reference.faceIndex];
+  if (resolved === undefined && referenceFace === undefined) return undefined;
+  const wanted: FacialGeometry =
+    referenceFace?.expression ?? (resolved?.geometry as FacialGeometry);
+  const measured = face.expression;
+  let sum = 0;
+  let worst: { key: (typeof geometryKeys)[number]; delta: number } = {
+    key: 'lipCornerLift',
+    delta: 0,
+  };
+  for (const key of geometryKeys) {
+    const delta = measured[key] - wanted[key];
+    sum += geometryWeights[key] * delta * delta;
+    if (Math.abs(delta) * geometryWeights[key] > Math.abs(worst.delta) * geometryWeights[worst.key])
+      worst = { key, delta };
+  }
+  const distance = Math.sqrt(sum / 2);
+  const emotion =
+    referenceFace === undefined
+      ? (resolved?.entry.emotion ?? 'neutral')
+      : (Object.entries(referenceFace.emotions).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'neutral');
+  const emotionAgreement = face.emotions[emotion as keyof FaceReading['emotions']] ?? 0;
+  const score = clamp01(
+    0.75 * halving(distance, expressionCalibration.halfScoreDistance) + 0.25 * emotionAgreement,
+  );
+  const name =
+    referenceFace === undefined
+      ? `${resolved?.entry.name.toLowerCase()} at ${resolved?.intensity}`
+      : `the expression of ${reference?.source}`;
+  const onBrief = Math.abs(worst.delta) < 0.2;
+  const reason = onBrief
+    ? `on brief: geometry within ${round(distance, 2)} of ${name}`
+    : `${geometryWords[worst.key]} ${worst.delta > 0 ? 'stronger' : 'weaker'} than wanted (${signed(measured[worst.key])} vs ${signed(wanted[worst.key])})`;
+  const nudges: Nudge[] = [];
+  const intensity = brief.expression?.intensity;
+  if (
+    resolved !== undefined &&
+    intensity !== undefined &&
+    (worst.key === 'lipCornerLift' || worst.key === 'lipsParted') &&
+    Math.abs(worst.delta) >= 0.25
+  ) {
+    if (worst.delta > 0) {
+      nudges.push(
+        nudge(
+          'expression',
+          'critic.expression-too-strong',
+          `The ${resolved.entry.name.toLowerCase()} came out stronger than briefed (${geometryWords[worst.key]} ${signed(measured[worst.key])} vs ${signed(wanted[worst.key])}): lower the intensity.`,
+          [
+            {
+              op: 'set',
+              path: 'expression.intensity',
+              value: round(Math.max(0.1, intensity * 0.6), 2),
+            },
+            ...(worst.key === 'lipsParted'
+              ? [
+                  {
+                    op: 'set' as const,
+                    path: 'expression.lipsParted',
+                    value: round(Math.max(0, wanted.lipsParted), 2),
+                  },
+                ]
+              : []),
+          ],
+        ),
+      );
+    } else {
+      nudges.push(
+        nudge(
+          'expression',
+          'critic.expression-too-weak',
+          `The ${resolved.entry.name.toLowerCase()} barely shows (${geometryWords[worst.key]} ${signed(measured[worst.key])} vs ${signed(wanted[worst.key])}): raise the intensity.`,
+          [
+            {
+              op: 'set',
+              path: 'expression.intensity',
+              value: round(Math.min(1, Math.max(intensity + 0.2, intensity * 1.4)), 2),
+            },
+          ],
+        ),
+      );
+    }
+  }
+  return {
+    score: {
+      pillar: 'expression',
+      wanted: name,
+      measured: `${geometryKeys.map((k) => `${geometryWords[k]} ${signed(measured[k])}`).join(', ')}; ${emotion} ${round(emotionAgreement, 2)}`,
+      score: round(score),
+      reason,
+      details: {
+        distance: round(distance),
+        emotion,
+        emotionAgreement: round(emotionAgreement),
+        ...Object.fromEntries(geometryKeys.map((k) => [k, measured[k]])),
+      },
+    },
+    nudges,
+    flags: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function scorePosture(
+  brief: Brief,
+  blueprint: Blueprint,
+  face: FaceReading,
+  reference: Blueprint | undefined,
+): PillarResult | undefined {
+  const posture = resolvePosture(brief);
+  const parts: { name: string; score: number }[] = [];
+  const details: Record<string, number | null> = {};
+  const nudges: Nudge[] = [];
+  let similarity: number | null = null;
+  if (reference?.body != null && blueprint.body !== null) {
+    similarity = poseSimilarity(reference.body.keypoints, blueprint.body.keypoints);
+    details['poseSimilarity'] = similarity;
+    if (similarity !== null) parts.push({ name: 'pose reference', score: similarity });
+    const index = brief.references.findIndex((r) => r.role === 'pose');
+    const weight = brief.references[index]?.weight ?? 1;
+    if (similarity !== null && similarity < 0.6 && index >= 0 && weight < 2) {
+      nudges.push(
+        nudge(
+          'posture',
+          'critic.pose-off-reference',
+          `The pose strays from the reference (keypoint similarity ${round(similarity, 2)}): give the pose reference more weight.`,
+          [
+            {
+              op: 'set',
+              path: `references[${index}].weight`,
+              value: round(Math.min(2, weight + 0.3), 2),
+            },
+          ],
+        ),
+      );
+    }
+  }
+  if (posture !== undefined && (posture.headTilt !== undefined || posture.headTurn !== undefined)) {
+    const tiltError =
+      posture.headTilt === undefined ? 0 : Math.abs(face.headPose.roll - posture.headTilt);
+    const turnError =
+      posture.headTurn === undefined ? 0 : Math.abs(face.headPose.yaw - posture.headTurn);
+    details['tiltError'] = round(tiltError, 1);
+    details['turnError'] = round(turnError, 1);
+    parts.push({ name: 'head', score: halving(tiltError + 0.5 * turnError, 20) });
+  }
+  if (posture?.shoulderAngle !== undefined && blueprint.body?.posture.shoulderAngle != null) {
+    const error = Math.abs(blueprint.body.posture.shoulderAngle - posture.shoulderAngle);
+    details['shoulderError'] = round(error, 1);
+    parts.push({ name: 'shoulders', score: halving(error, 25) });
+  }
+  if (parts.length === 0) return undefined;
+  const score = parts.reduce((s, p) => s + p.score, 0) / parts.length;
+  const weakest = [...parts].sort((a, b) => a.score - b.score)[0];
+  return {
+    score: {
+      pillar: 'posture',
+      wanted:
+        [
+          posture?.pose?.name,
+          posture?.headTilt === undefined ? undefined : `head tilt ${posture.headTilt}°`,
+          posture?.headTurn === undefined ? undefined : `turn ${posture.headTurn}°`,
+          reference === undefined ? undefined : `the pose of ${reference.source}`,
+        ]
+          .filter(Boolean)
+          .join(', ') || 'the briefed posture',
+      measured: `head yaw ${face.headPose.yaw}°, roll ${face.headPose.roll}°${blueprint.body?.posture.shoulderAngle == null ? '' : `, shoulders ${blueprint.body.posture.shoulderAngle}°`}${similarity === null ? '' : `, keypoint similarity ${similarity}`}`,
+      score: round(score),
+      reason:
+        score >= 0.75
+          ? 'on brief'
+          : `${weakest?.name ?? 'posture'} off (${round(weakest?.score ?? 0, 2)})`,
+      details,
+    },
+    nudges,
+    flags: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const angleDifference = (a: number, b: number): number => Math.abs(((a - b + 540) % 360) - 180);
+
+function scoreLight(
+  brief: Brief,
+  blueprint: Blueprint,
+  reference: Blueprint | undefined,
+): PillarResult | undefined {
+  const resolved = resolveLight(brief);
+  const fromReference = reference?.light ?? undefined;
+  if ((resolved === undefined && fromReference === undefined) || blueprint.light === null)
+    return undefined;
+  const wanted = fromReference ?? {
+    azimuth: resolved?.azimuth ?? 0,
+    elevation: resolved?.elevation ?? 20,
+    fillRatio: resolved?.fillRatio ?? 2,
+    colorTemperature: resolved?.colorTemperature ?? 5500,
+  };
+  const measured = blueprint.light;
+  const azimuthError = angleDifference(measured.azimuth, wanted.azimuth);
+  const elevationError = Math.abs(measured.elevation - wanted.elevation);
+  const direction = halving(azimuthError + 0.5 * elevationError, lightCalibration.halfScoreDegrees);
+  const wantedFill = wanted.fillRatio ?? null;
+  const stops = wantedFill === null ? 0 : Math.abs(Math.log2(measured.fillRatio / wantedFill));
+  const fill = halving(stops, 1.5);
+  const mireds = Math.abs(1e6 / measured.colorTemperature - 1e6 / wanted.colorTemperature);
+  const temperature = halving(mireds, 60);
+  const score = clamp01(0.6 * direction + 0.25 * fill + 0.15 * temperature);
+  const side = (az: number) =>
+    Math.abs(az) < 15 ? 'front' : az > 0 ? "subject's left" : "subject's right";
+  const wrongSide =
+    Math.abs(wanted.azimuth) >= 15 &&
+    Math.abs(measured.azimuth) >= 15 &&
+    Math.sign(wanted.azimuth) !== Math.sign(measured.azimuth);
+  const nudges: Nudge[] = [];
+  let reason = 'on brief';
+  if (wrongSide) {
+    reason = `key on the ${side(measured.azimuth)}, wanted on the ${side(wanted.azimuth)}`;
+    // Overshoot by half the error: generators under-follow direction, so ask for more.
+    const target = Math.max(
+      -170,
+      Math.min(170, Math.round(wanted.azimuth + (wanted.azimuth - measured.azimuth) * 0.25)),
+    );
+    nudges.push(
+      nudge(
+        'light',
+        'critic.key-wrong-side',
+        `The key landed on the ${side(measured.azimuth)}; the brief wants it on the ${side(wanted.azimuth)}: move the key further round.`,
+        [
+          {
+            op: 'set',
+            path: 'light.key',
+            value: {
+              azimuth: target,
+              elevation: Math.round(Math.max(-89, Math.min(89, wanted.elevation))),
+            },
+          },
+        ],
+      ),
+    );
+  } else if (azimuthError + 0.5 * elevationError > 30) {
+    reason = `key ${Math.round(azimuthError)}° off in azimuth, ${Math.round(elevationError)}° in elevation`;
+  } else if (wantedFill !== null && stops > 1) {
+    reason =
+      measured.fillRatio < wantedFill
+        ? `flatter than wanted (${round(measured.fillRatio, 1)}:1 vs ${round(wantedFill, 1)}:1)`
+        : `more contrast than wanted (${round(measured.fillRatio, 1)}:1 vs ${round(wantedFill, 1)}:1)`;
+    nudges.push(
+      nudge(
+        'light',
+        measured.fillRatio < wantedFill ? 'critic.light-too-flat' : 'critic.light-too-contrasty',
+        `The light is ${measured.fillRatio < wantedFill ? 'flatter' : 'harder'} than briefed: ${measured.fillRatio < wantedFill ? 'raise' : 'lower'} the key-to-fill ratio.`,
+        [
+          {
+            op: 'set',
+            path: 'light.fillRatio',
+            value: round(
+              Math.min(
+                32,
+                Math.max(1, measured.fillRatio < wantedFill ? wantedFill * 1.5 : wantedFill / 1.5),
+              ),
+              1,
+            ),
+          },
+        ],
+      ),
+    );
+  } else if (mireds > 60) {
+    reason = `colour ${measured.colorTemperature}K, wanted ${wanted.colorTemperature}K`;
+  }
+  return {
+    score: {
+      pillar: 'light',
+      wanted: `${resolved?.rig?.name ?? (fromReference === undefined ? 'key' : `the light of ${reference?.source}`)} from az ${Math.round(wanted.azimuth)}° el ${Math.round(wanted.elevation)}°${wantedFill === null ? '' : `, ${round(wantedFill, 1)}:1`}, ${Math.round(wanted.colorTemperature)}K`,
+      measured: `key az ${Math.round(measured.azimuth)}° el ${Math.round(measured.elevation)}°, ${round(measured.fillRatio, 1)}:1, softness ${measured.softness}, ${measured.colorTemperature}K (fit R² ${measured.confidence})`,
+      score: round(score),
+      reason,
+      details: {
+        azimuthError: round(azimuthError, 1),
+        elevationError: round(elevationError, 1),
+        fillStops: round(stops, 2),
+        mireds: round(mireds, 1),
+        wrongSide,
+      },
+    },
+    nudges,
+    flags: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function scoreCamera(brief: Brief, blueprint: Blueprint): PillarResult | undefined {
+  const camera = brief.camera;
+  const composition = blueprint.composition;
+  if (camera === undefined || composition === null) return undefined;
+  const order = (shotTypes as readonly ShotType[]).map((s) => s.id);
+  const shotDistance = Math.abs(order.indexOf(composition.shot) - order.indexOf(camera.shot));
+  const shotScore = [1, 0.6, 0.25, 0.1][Math.min(3, shotDistance)] ?? 0.1;
+  const rule = findEntry(
+    compositions as readonly CompositionRule[],
+    brief.aesthetic?.composition ?? 'rule-of-thirds',
+  );
+  let placement = 1;
+  let placementDistance: number | null = null;
+  if (rule?.eyeAnchor != null) {
+    const { x, y } = rule.eyeAnchor;
+    // The anchor's side follows the look-room: either mirror image of it is on brief.
+    placementDistance = Math.min(
+      Math.hypot(composition.eyeCentre.x - x, composition.eyeCentre.y - y),
+      Math.hypot(composition.eyeCentre.x - (1 - x), composition.eyeCentre.y - y),
+    );
+    placement = halving(placementDistance, 0.08);
+  }
+  const ratio = blueprint.quality.backgroundBlurRatio;
+  let depth = 1;
+  const nudges: Nudge[] = [];
+  const wantsShallow =
+    camera.depthOfField === 'shallow' ||
+    (camera.depthOfField === undefined && camera.aperture <= 2.8);
+  const wantsDeep =
+    camera.depthOfField === 'everything-sharp' ||
+    (camera.depthOfField === undefined && camera.aperture >= 8);
+  if (ratio !== null) {
+    if (wantsShallow) depth = halving(Math.max(0, ratio - 0.3), 0.3);
+    else if (wantsDeep) depth = halving(Math.max(0, 0.4 - ratio), 0.2);
+    if (wantsShallow && ratio > 0.6) {
+      nudges.push(
+        nudge(
+          'camera',
+          'critic.background-too-sharp',
+          `The background is nearly as sharp as the face (${round(ratio, 2)}) for f/${camera.aperture}: open the aperture and say the depth of field.`,
+          [
+            { op: 'set', path: 'camera.aperture', value: Math.min(camera.aperture, 1.8) },
+            { op: 'set', path: 'camera.depthOfField', value: 'shallow' },
+          ],
+        ),
+      );
+    }
+  }
+  const score = clamp01(0.4 * shotScore + 0.35 * placement + 0.25 * depth);
+  const reason =
+    shotDistance > 0
+      ? `framed as ${composition.shot}, wanted ${camera.shot}`
+      : placement < 0.5
+        ? `eyes ${round(placementDistance ?? 0, 2)} from the ${rule?.name.toLowerCase()} point`
+        : depth < 0.5
+          ? `depth of field does not match f/${camera.aperture}`
+          : 'on brief';
+  return {
+    score: {
+      pillar: 'camera',
+      wanted: `${camera.shot}, ${rule?.name.toLowerCase() ?? 'free composition'}, f/${camera.aperture}`,
+      measured: `${composition.shot}, eyes at (${composition.eyeCentre.x}, ${composition.eyeCentre.y}), background/face sharpness ${ratio ?? 'n/a'}`,
+      score: round(score),
+      reason,
+      details: {
+        shotDistance,
+        placementDistance: placementDistance === null ? null : round(placementDistance),
+        backgroundBlurRatio: ratio,
+      },
+    },
+    nudges,
+    flags: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function scoreAesthetic(
+  brief: Brief,
+  blueprint: Blueprint,
+  reference: Blueprint | undefined,
+): PillarResult | undefined {
+  const palette = findEntry(palettes as readonly Palette[], brief.aesthetic?.palette ?? '');
+  const wantedHex =
+    reference?.palette.frame.map((s) => s.hex) ?? brief.aesthetic?.colors ?? palette?.colors ?? [];
+  const grade = findEntry(grades as readonly Grade[], brief.aesthetic?.grade ?? '');
+  const film = findEntry(filmStocks as readonly FilmStock[], brief.camera?.film ?? '');
+  const monochrome = grade?.monochrome === true || film?.kind === 'black-and-white';
+  if (wantedHex.length === 0 && !monochrome) return undefined;
+  const measured = blueprint.palette.frame;
+  const parts: number[] = [];
+  let meanDelta: number | null = null;
+  if (wantedHex.length > 0 && measured.length > 0) {
+    const deltas = wantedHex.map((hex) => {
+      const [r, g, b] = hexToRgb(hex);
+      const lab = rgbToLab(r, g, b);
+      return Math.min(...measured.map((s) => deltaE2000(lab, s.lab)));
+    });
+    meanDelta = deltas.reduce((s, d) => s + d, 0) / deltas.length;
+    parts.push(halving(meanDelta, 15));
+  }
+  const chroma = measured.reduce((s, sw) => s + sw.weight * Math.hypot(sw.lab[1], sw.lab[2]), 0);
+  if (monochrome) parts.push(halving(Math.max(0, chroma - 4), 6));
+  const score = parts.length === 0 ? 1 : parts.reduce((s, p) => s + p, 0) / parts.length;
+  const nudges: Nudge[] = [];
+  if (meanDelta !== null && meanDelta > 20 && reference === undefined) {
+    nudges.push(
+      nudge(
+        'aesthetic',
+        'critic.palette-off',
+        `The colours drift from the palette (mean ΔE ${round(meanDelta, 1)}): name the colours explicitly.`,
+        [{ op: 'set', path: 'aesthetic.colors', value: wantedHex.slice(0, 6) }],
+      ),
+    );
+  }
+  return {
+    score: {
+      pillar: 'aesthetic',
+      wanted: [
+        wantedHex.length > 0 ? wantedHex.join(' ') : undefined,
+        monochrome ? 'black and white' : undefined,
+      ]
+        .filter(Boolean)
+        .join(', '),
+      measured: `${measured.map((s) => `${s.hex} ${Math.round(s.weight * 100)}%`).join(' ')}; chroma ${round(chroma, 1)}`,
+      score: round(score),
+      reason:
+        meanDelta !== null && meanDelta > 15
+          ? `palette ΔE ${round(meanDelta, 1)} from the wanted colours`
+          : monochrome && chroma > 8
+            ? 'colour where black and white was wanted'
+            : 'on brief',
+      details: {
+        meanDeltaE: meanDelta === null ? null : round(meanDelta, 2),
+        chroma: round(chroma, 2),
+      },
+    },
+    nudges,
+    flags: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Guidance the families render real skin at (portrait-craft: lower guidance counters wax). */
+const realisticGuidance: Record<string, number> = {
+  sd15: 4.5,
+  sdxl: 3.5,
+  flux: 2,
+  'gpt-image': 0,
+  midjourney: 0,
+};
+
+/** Realism score of a skin texture reading (0 plastic .. 1 real). */
+export function realismScore(skinTexture: number | null): number | null {
+  if (skinTexture === null) return null;
+  return round(
+    clamp01(
+      (skinTexture - realismCalibration.plastic) /
+        (realismCalibration.natural - realismCalibration.plastic),
+    ),
+  );
+}
+
+function scoreAuthenticity(
+  brief: Brief,
+  blueprint: Blueprint,
+  face: FaceReading | undefined,
+): PillarResult {
+  const flags: CriticFlag[] = [];
+  const nudges: Nudge[] = [];
+  const faceCount = blueprint.faces.length;
+  if (faceCount === 0) flags.push('no-face');
+  if (faceCount > 1) flags.push('extra-faces');
+  if (face !== undefined && face.heightFraction < faceSizeCalibration.tooSmall)
+    flags.push('face-too-small');
+  const realism = realismScore(blueprint.quality.skinTexture);
+  const wantsSmooth =
+    brief.authenticity?.retouch === 'beauty' && brief.authenticity.imperfections.length === 0;
+  if (realism !== null && realism < 0.25 && !wantsSmooth) {
+    flags.push('plastic-skin');
+    const guidance = brief.output.guidance ?? realisticGuidance[brief.output.target] ?? 0;
+    const patch: BriefPatch = [
+      { op: 'set', path: 'authenticity.retouch', value: 'none' },
+      { op: 'append', path: 'authenticity.imperfections', value: 'visible-pores' },
+      ...(guidance > 0
+        ? [
+            {
+              op: 'set' as const,
+              path: 'output.guidance',
+              value: round(brief.output.guidance === undefined ? guidance : guidance * 0.8, 1),
+            },
+          ]
+        : []),
+    ];
+    nudges.push(
+      nudge(
+        'authenticity',
+        'critic.plastic-skin',
+        `The skin reads as plastic (texture ${blueprint.quality.skinTexture} vs ≥ ${realismCalibration.natural} for real skin): ask for pores, no retouching${guidance > 0 ? ', and lower the guidance' : ''}.`,
+        patch,
+      ),
+    );
+  }
+  const eyes = blueprint.quality.eyeSharpness;
+  if (eyes !== null && eyes < eyeSharpnessCalibration.soft) flags.push('soft-eyes');
+  const count = faceCount === 1 ? 1 : 0;
+  const score = clamp01(
+    0.6 * (wantsSmooth ? 1 : (realism ?? 0.5)) +
+      0.2 *
+        (eyes === null
+          ? 0.5
+          : halving(
+              Math.max(0, eyeSharpnessCalibration.soft * 2 - eyes),
+              eyeSharpnessCalibration.soft,
+            )) +
+      0.2 * count,
+  );
+  const reason =
+    flags.length > 0 ? flags.join(', ').replaceAll('-', ' ') : 'real skin, sharp eyes, one face';
+  return {
+    score: {
+      pillar: 'authenticity',
+      wanted: wantsSmooth
+        ? 'beauty retouch, one face'
+        : `real skin${(brief.authenticity?.imperfections.length ?? 0) > 0 ? ` (${brief.authenticity?.imperfections.join(', ')})` : ''}, sharp eyes, one face`,
+      measured: `skin texture ${blueprint.quality.skinTexture ?? 'n/a'} (realism ${realism ?? 'n/a'}), eye sharpness ${eyes ?? 'n/a'}, ${faceCount} face${faceCount === 1 ? '' : 's'}`,
+      score: round(faceCount === 0 ? 0 : score),
+      reason,
+      details: {
+        skinTexture: blueprint.quality.skinTexture,
+        realism,
+        eyeSharpness: eyes,
+        faces: faceCount,
+      },
+    },
+    nudges,
+    flags,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Cosine similarity of two unit face descriptors. */
+export function descriptorSimilarity(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) dot += (a[i] ?? 0) * (b[i] ?? 0);
+  return round(dot);
+}
+
+function scoreIdentity(
+  brief: Brief,
+  face: FaceReading,
+  reference: Blueprint | undefined,
+): PillarResult | undefined {
+  const referenceFace =
+    reference?.faceIndex == null ? undefined : reference.faces[reference.faceIndex];
+  if (referenceFace === undefined) return undefined;
+  const similarity = descriptorSimilarity(face.descriptor, referenceFace.descriptor);
+  const { samePerson, different } = identityCalibration;
+  const score = clamp01((similarity - different) / (samePerson - different));
+  const flags: CriticFlag[] = similarity < samePerson ? ['identity-mismatch'] : [];
+  const index = brief.references.findIndex((r) => r.role === 'identity');
+  const weight = brief.references[index]?.weight ?? 1;
+  const nudges =
+    flags.length > 0 && index >= 0
+      ? [
+          nudge(
+            'references',
+            'critic.identity-drift',
+            `This is not the reference person (similarity ${similarity} < ${samePerson}): raise the identity reference's weight.`,
+            [
+              {
+                op: 'set',
+                path: `references[${index}].weight`,
+                value: round(Math.min(2, weight + 0.2), 2),
+              },
+            ],
+          ),
+        ]
+      : [];
+  return {
+    score: {
+      pillar: 'identity',
+      wanted: `the person in ${reference?.source}`,
+      measured: `descriptor similarity ${similarity}`,
+      score: round(score),
+      reason:
+        flags.length > 0
+          ? `a different person (similarity ${similarity} < ${samePerson})`
+          : 'the same person',
+      details: { similarity, threshold: samePerson },
+    },
+    nudges,
+    flags,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Scores a candidate (already read by vision) against the brief and its references. */
+export function critique(
+  blueprint: Blueprint,
+  brief: Brief,
+  references: CritiqueReferences = {},
+): Scorecard {
+  const face = blueprint.faceIndex === null ? undefined : blueprint.faces[blueprint.faceIndex];
+  const results: PillarResult[] = [];
+  if (face !== undefined) {
+    for (const result of [
+      scoreExpression(brief, face, references.expression),
+      scorePosture(brief, blueprint, face, references.pose),
+      scoreLight(brief, blueprint, references.lighting),
+      scoreCamera(brief, blueprint),
+      scoreIdentity(brief, face, references.identity),
+    ]) {
+      if (result !== undefined) results.push(result);
+    }
+  }
+  const aesthetic = scoreAesthetic(brief, blueprint, references.palette);
+  if (aesthetic !== undefined) results.push(aesthetic);
+  results.push(scoreAuthenticity(brief, blueprint, face));
+  const pillars = results.map((r) => r.score);
+  const flags = [...new Set(results.flatMap((r) => r.flags))];
+  const weightSum = pillars.reduce((s, p) => s + pillarWeights[p.pillar], 0);
+  const mean =
+    pillars.reduce((s, p) => s + pillarWeights[p.pillar] * p.score, 0) / Math.max(1e-9, weightSum);
+  const overall = round(flags.reduce((value, flag) => value * flagPenalties[flag], mean));
+  // Most costly shortfall first.
+  const cost = (pillar: CriticPillar) =>
+    pillarWeights[pillar] * (1 - (pillars.find((p) => p.pillar === pillar)?.score ?? 1));
+  const pillarOf = (n: Nudge): CriticPillar =>
+    n.pillar === 'references'
+      ? 'identity'
+      : n.pillar === 'subject' || n.pillar === 'output'
+        ? 'authenticity'
+        : n.pillar;
+  const nudges = results
+    .flatMap((r) => r.nudges)
+    .sort((a, b) => cost(pillarOf(b)) - cost(pillarOf(a)));
+  return { source: blueprint.source, overall, pillars, flags, nudges };
+}

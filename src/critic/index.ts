@@ -1,0 +1,29 @@
+// Public face of critic/: score candidates against the brief, rank them, explain, and nudge.
+export {
+  critique,
+  realismScore,
+  descriptorSimilarity,
+  type CritiqueReferences,
+} from './critique.js';
+export { rank } from './rank.js';
+export { poseSimilarity } from './pose-similarity.js';
+export {
+  realismCalibration,
+  identityCalibration,
+  expressionCalibration,
+  lightCalibration,
+} from './calibration.js';
+export type {
+  CriticPillar,
+  CriticFlag,
+  PillarScore,
+  Scorecard,
+  RankedCandidate,
+  Ranking,
+} from './types.js';
+export {
+  drawContactSheet,
+  contactSheetLayout,
+  type ContactSheetEntry,
+  type ContactSheetOptions,
+} from './sheet.js';

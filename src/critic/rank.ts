@@ -1,0 +1,45 @@
+// rank(scorecards): best first, each with the reason it stands where it does.
+import type { PillarScore, RankedCandidate, Ranking, Scorecard } from './types.js';
+
+const label = (index: number): string => `#${index + 1}`;
+
+function strengths(card: Scorecard): string {
+  const good = card.pillars.filter((p) => p.score >= 0.75).map((p) => p.pillar);
+  if (good.length === 0) return 'best of the batch, though no pillar is fully on brief';
+  return `${good.slice(0, 3).join(good.length === 2 ? ' and ' : ', ')} on brief`;
+}
+
+function weakness(card: Scorecard): string {
+  if (card.flags.length > 0) return `lost on ${card.flags[0]?.replaceAll('-', ' ')}`;
+  const worst = [...card.pillars].sort((a, b) => a.score - b.score)[0] as PillarScore | undefined;
+  return worst === undefined ? 'nothing measurable' : `lost on ${worst.pillar}: ${worst.reason}`;
+}
+
+/**
+ * Ranks scorecards (given in the order the candidates were made; labels #1, #2 … refer to that
+ * order) and explains the order in one line.
+ */
+export function rank(scorecards: readonly Scorecard[]): Ranking {
+  const order = scorecards
+    .map((card, index) => ({ card, index }))
+    .sort(
+      (a, b) =>
+        b.card.overall - a.card.overall ||
+        a.card.flags.length - b.card.flags.length ||
+        a.index - b.index,
+    );
+  const candidates: RankedCandidate[] = order.map(({ card, index }, position) => ({
+    rank: position + 1,
+    scorecard: card,
+    reason: `${label(index)} ${position === 0 ? `first: ${strengths(card)}` : `${weakness(card)} (${Math.round(card.overall * 100)}%)`}`,
+  }));
+  const first = candidates[0];
+  const last = candidates.length > 1 ? candidates[candidates.length - 1] : undefined;
+  const summary =
+    first === undefined
+      ? 'no candidates'
+      : last === undefined
+        ? first.reason
+        : `${first.reason}; ${last.reason}`;
+  return { candidates, summary };
+}
