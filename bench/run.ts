@@ -1,12 +1,14 @@
 // `npm run bench`: runs every benchmark (or those named on the command line), prints the figures
 // and writes one JSON file per benchmark to bench/results/.
 import { printResult, writeResult, type BenchResult } from './harness.js';
+import { benchCritic } from './critic.bench.js';
 import { benchPrompt } from './prompt.bench.js';
 import { benchVision } from './vision.bench.js';
 
 const benches: Record<string, () => Promise<BenchResult>> = {
   prompt: benchPrompt,
   vision: benchVision,
+  critic: benchCritic,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

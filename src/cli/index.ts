@@ -24,6 +24,7 @@ import {
 import { PortraitistError, isPortraitistError } from '../errors/index.js';
 import { createPromptCompiler, type CompiledPrompt } from '../prompt/index.js';
 import { registerAnalyze } from './analyze.js';
+import { registerCritique } from './critique.js';
 import { reportError, exitCodes } from './errors.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 import { formatCompiledPrompt } from './prompt-report.js';
@@ -235,9 +236,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
         );
     });
 
-  registerAnalyze(program, io, (code) => {
+  const setExitCode = (code: number): void => {
     exitCode = code;
-  });
+  };
+  registerAnalyze(program, io, setExitCode);
+  registerCritique(program, io, setExitCode);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
