@@ -89,8 +89,9 @@ function syntheticMesh(cx: number, cy: number, rx: number, ry: number): MeshPoin
   );
   // Iris centres and rims.
   for (const [centre, x] of [
-    [468, cx - 0.38 * rx],
-    [473, cx + 0.38 * rx],
+    // Human's order: 468 is the subject's left iris (image right), 473 the right (image left).
+    [468, cx + 0.38 * rx],
+    [473, cx - 0.38 * rx],
   ] as const) {
     mesh[centre] = [x, eyeY, 0];
     arc(x, eyeY, 0.07 * rx, 0.07 * rx, 0, 270, 4).forEach((p, i) => (mesh[centre + 1 + i] = p));
@@ -186,6 +187,7 @@ function blueprint(options: {
           faceLuminance: 0.5,
           exposure: 0,
           contrast: 0.5,
+          model: { ambient: 0.1, gain: 0.5 },
           coefficients: [],
           ...options.light,
         };
@@ -500,8 +502,8 @@ describe('openPoseKeypoints', () => {
       return p === undefined ? undefined : { x: p[0], y: p[1] };
     };
     expect(points[0]).toEqual(mesh(1));
-    expect(points[14]).toEqual(mesh(468));
-    expect(points[15]).toEqual(mesh(473));
+    expect(points[14]).toEqual(mesh(473));
+    expect(points[15]).toEqual(mesh(468));
     expect(points[16]).toEqual(mesh(234));
     expect(points[17]).toEqual(mesh(454));
     expect(points.filter((p) => p !== null)).toHaveLength(5);
