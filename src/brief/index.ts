@@ -51,6 +51,7 @@ export {
   resolvePosture,
   nearestRig,
   catchlightClock,
+  facialGeometryKeys,
   type ResolvedLight,
   type ResolvedExpression,
   type ResolvedPosture,

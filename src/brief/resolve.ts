@@ -136,7 +136,8 @@ export interface ResolvedExpression {
   readonly overrides: readonly (keyof FacialGeometry)[];
 }
 
-const geometryKeys = [
+/** The six facial-geometry controls, in the order briefs, vision and the critic list them. */
+export const facialGeometryKeys = [
   'lipCornerLift',
   'lipsParted',
   'browRaise',
@@ -150,9 +151,12 @@ export function resolveExpression(brief: Brief): ResolvedExpression | undefined 
   const wanted = brief.expression;
   if (wanted === undefined) return undefined;
   const entry = findEntry(expressions, wanted.name) as Expression;
-  const overrides = geometryKeys.filter((key) => wanted[key] !== undefined);
+  const overrides = facialGeometryKeys.filter((key) => wanted[key] !== undefined);
   const geometry = Object.fromEntries(
-    geometryKeys.map((key) => [key, wanted[key] ?? round(entry.geometry[key] * wanted.intensity)]),
+    facialGeometryKeys.map((key) => [
+      key,
+      wanted[key] ?? round(entry.geometry[key] * wanted.intensity),
+    ]),
   ) as unknown as FacialGeometry;
   return {
     entry,

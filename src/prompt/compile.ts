@@ -287,6 +287,43 @@ function controlsFor(brief: Brief, target: Target, notes: string[]): ControlRequ
   return controls;
 }
 
+interface DiffusionDefaults {
+  readonly steps: number;
+  readonly guidance: { readonly realistic: number; readonly otherwise: number };
+  readonly sampler: string;
+  readonly scheduler: string;
+  readonly extra: Readonly<Record<string, string | number | boolean>>;
+}
+
+/**
+ * Sampling defaults of the diffusion families. Lower guidance is the known counter to waxy skin
+ * (portrait-craft.md), so briefs that want real skin get the lower value; Flux's realistic range
+ * is about 2–3.5.
+ */
+const diffusionDefaults: Readonly<Record<'sd15' | 'sdxl' | 'flux', DiffusionDefaults>> = {
+  sd15: {
+    steps: 30,
+    guidance: { realistic: 5.5, otherwise: 7 },
+    sampler: 'dpmpp_2m',
+    scheduler: 'karras',
+    extra: { clipSkip: 1 },
+  },
+  sdxl: {
+    steps: 30,
+    guidance: { realistic: 4.5, otherwise: 6 },
+    sampler: 'dpmpp_2m',
+    scheduler: 'karras',
+    extra: {},
+  },
+  flux: {
+    steps: 28,
+    guidance: { realistic: 2.5, otherwise: 3.5 },
+    sampler: 'euler',
+    scheduler: 'simple',
+    extra: { cfg: 1 },
+  },
+};
+
 function paramsFor(brief: Brief, target: Target, notes: string[]): EngineParams {
   const size = outputSize(brief, target);
   if (size?.note !== undefined) notes.push(size.note);
@@ -298,35 +335,21 @@ function paramsFor(brief: Brief, target: Target, notes: string[]): EngineParams 
     count: brief.output.count,
     seed: brief.output.seed ?? null,
   };
-  // Lower guidance is the known counter to waxy skin (portrait-craft.md), so realism briefs get it.
+  const diffusion = diffusionDefaults[target as keyof typeof diffusionDefaults] as
+    DiffusionDefaults | undefined;
+  if (diffusion !== undefined) {
+    return {
+      ...base,
+      steps: brief.output.steps ?? diffusion.steps,
+      guidance:
+        brief.output.guidance ??
+        (authentic ? diffusion.guidance.realistic : diffusion.guidance.otherwise),
+      sampler: diffusion.sampler,
+      scheduler: diffusion.scheduler,
+      extra: diffusion.extra,
+    };
+  }
   switch (target) {
-    case 'sd15':
-      return {
-        ...base,
-        steps: brief.output.steps ?? 30,
-        guidance: brief.output.guidance ?? (authentic ? 5.5 : 7),
-        sampler: 'dpmpp_2m',
-        scheduler: 'karras',
-        extra: { clipSkip: 1 },
-      };
-    case 'sdxl':
-      return {
-        ...base,
-        steps: brief.output.steps ?? 30,
-        guidance: brief.output.guidance ?? (authentic ? 4.5 : 6),
-        sampler: 'dpmpp_2m',
-        scheduler: 'karras',
-        extra: {},
-      };
-    case 'flux':
-      return {
-        ...base,
-        steps: brief.output.steps ?? 28,
-        guidance: brief.output.guidance ?? (authentic ? 2.5 : 3.5),
-        sampler: 'euler',
-        scheduler: 'simple',
-        extra: { cfg: 1 },
-      };
     case 'gpt-image':
       return {
         ...base,
@@ -350,6 +373,8 @@ function paramsFor(brief: Brief, target: Target, notes: string[]): EngineParams 
         scheduler: null,
         extra: { ar: base.aspectRatio, style: 'raw', stylize: authentic ? 50 : 150, version: '7' },
       };
+    default:
+      throw new PortraitistError('TARGET_UNKNOWN', `unknown target "${String(target)}"`);
   }
 }
 

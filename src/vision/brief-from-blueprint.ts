@@ -2,6 +2,7 @@
 // measured values, so a reference becomes a starting brief in one step.
 import {
   expressions,
+  facialGeometryKeys,
   nearestRig,
   poses,
   validateBrief,
@@ -12,14 +13,7 @@ import {
 } from '../brief/index.js';
 import type { Blueprint } from './types.js';
 
-const geometryKeys = [
-  'lipCornerLift',
-  'lipsParted',
-  'browRaise',
-  'browFurrow',
-  'eyeAperture',
-  'asymmetry',
-] as const satisfies readonly (keyof FacialGeometry)[];
+const geometryKeys = facialGeometryKeys;
 
 /**
  * The expression whose geometry, scaled by the best intensity, is nearest the measurement.
