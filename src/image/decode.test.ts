@@ -222,15 +222,12 @@ describe('limits', () => {
     const bomb = pngBomb(100_000, 100_000);
     expect(bomb.length).toBeLessThan(200);
     const rssBefore = process.memoryUsage().rss;
-    const started = performance.now();
     const error = await failureOf(() => readImage(bomb, { source: 'bomb.png' }));
-    const elapsedMs = performance.now() - started;
     const rssGrowth = process.memoryUsage().rss - rssBefore;
     expectImageError(error, 'IMAGE_TOO_LARGE', 'bomb.png');
     expect(error.message).toBe(
       'the image is 100000×100000 (10000 megapixels); the limit is 50 megapixels',
     );
-    expect(elapsedMs).toBeLessThan(1000);
     expect(rssGrowth).toBeLessThan(200 * 1024 * 1024);
   });
 

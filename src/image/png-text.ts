@@ -1,0 +1,105 @@
+// PNG text chunks for provenance: every image Portraitist writes says how it was made, in the
+// A1111 `parameters` convention that PNG-info readers across the ecosystem show, plus JSON.
+import { crc32 } from 'node:zlib';
+import { PortraitistError } from '../errors/index.js';
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function isPng(bytes: Uint8Array): boolean {
+  return bytes.length > 8 && SIGNATURE.every((b, i) => bytes[i] === b);
+}
+
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  const typeBytes = new TextEncoder().encode(type);
+  out.set(typeBytes, 4);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)) >>> 0);
+  return out;
+}
+
+/** An uncompressed iTXt chunk: keyword, flags, empty language and translated keyword, UTF-8 text. */
+function itxt(keyword: string, text: string): Uint8Array {
+  const encoder = new TextEncoder();
+  const key = encoder.encode(keyword);
+  const body = encoder.encode(text);
+  const data = new Uint8Array(key.length + 5 + body.length);
+  data.set(key, 0);
+  // key \0, compression flag 0, method 0, language \0, translated keyword \0
+  data.set(body, key.length + 5);
+  return chunk('iTXt', data);
+}
+
+/** Adds text entries (keyword → UTF-8 text) to a PNG, before its IEND chunk. */
+export function withPngText(
+  png: Uint8Array,
+  entries: Readonly<Record<string, string>>,
+): Uint8Array {
+  if (!isPng(png))
+    throw new PortraitistError(
+      'IMAGE_UNSUPPORTED',
+      'provenance can only be embedded in PNG files',
+      {
+        issues: [
+          { path: 'image', message: 'expected PNG bytes for `image` but received another format' },
+        ],
+      },
+    );
+  for (const keyword of Object.keys(entries)) {
+    if (!/^[\x20-\x7e]{1,79}$/.test(keyword))
+      throw new PortraitistError('USAGE', `bad PNG text keyword`, {
+        issues: [
+          {
+            path: 'keyword',
+            message: `expected 1–79 printable Latin characters for \`keyword\` but received ${JSON.stringify(keyword)}`,
+          },
+        ],
+      });
+  }
+  const iendAt = png.length - 12; // IEND is always the last 12 bytes of a well-formed PNG
+  const added = Object.entries(entries).map(([k, v]) => itxt(k, v));
+  const size = png.length + added.reduce((s, c) => s + c.length, 0);
+  const out = new Uint8Array(size);
+  out.set(png.subarray(0, iendAt), 0);
+  let offset = iendAt;
+  for (const c of added) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  out.set(png.subarray(iendAt), offset);
+  return out;
+}
+
+/** Reads the tEXt and iTXt entries of a PNG (uncompressed ones). */
+export function readPngText(png: Uint8Array): Record<string, string> {
+  if (!isPng(png)) return {};
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const decoder = new TextDecoder();
+  const latin1 = new TextDecoder('latin1');
+  const entries: Record<string, string> = {};
+  for (let offset = 8; offset + 12 <= png.length;) {
+    const length = view.getUint32(offset);
+    const type = latin1.decode(png.subarray(offset + 4, offset + 8));
+    const data = png.subarray(offset + 8, offset + 8 + length);
+    if (type === 'tEXt') {
+      const nul = data.indexOf(0);
+      if (nul > 0)
+        entries[latin1.decode(data.subarray(0, nul))] = latin1.decode(data.subarray(nul + 1));
+    } else if (type === 'iTXt') {
+      const nul = data.indexOf(0);
+      if (nul > 0 && data[nul + 1] === 0) {
+        const languageEnd = data.indexOf(0, nul + 3);
+        const translatedEnd = data.indexOf(0, languageEnd + 1);
+        if (languageEnd > 0 && translatedEnd > 0)
+          entries[latin1.decode(data.subarray(0, nul))] = decoder.decode(
+            data.subarray(translatedEnd + 1),
+          );
+      }
+    }
+    if (type === 'IEND') break;
+    offset += 12 + length;
+  }
+  return entries;
+}
