@@ -20,6 +20,8 @@ export const exitCodes: Record<ErrorCode, number> = {
   VISION_LOAD: 70,
   VISION_FAILED: 70,
   ABORTED: 130,
+  ENGINE_CAPABILITY: 65,
+  ENGINE_FAILED: 69,
   INTERNAL: 70,
 };
 

@@ -364,6 +364,21 @@ function scoreLight(
     );
   } else if (azimuthError + 0.5 * elevationError > 30) {
     reason = `key ${Math.round(azimuthError)}° off in azimuth, ${Math.round(elevationError)}° in elevation`;
+    const target = Math.max(
+      -170,
+      Math.min(170, Math.round(wanted.azimuth + (wanted.azimuth - measured.azimuth) * 0.5)),
+    );
+    const elevation = Math.round(
+      Math.max(-89, Math.min(89, wanted.elevation + (wanted.elevation - measured.elevation) * 0.5)),
+    );
+    nudges.push(
+      nudge(
+        'light',
+        'critic.key-off',
+        `The key sits ${Math.round(azimuthError)}° off the brief: ask for it further round.`,
+        [{ op: 'set', path: 'light.key', value: { azimuth: target, elevation } }],
+      ),
+    );
   } else if (wantedFill !== null && stops > 1) {
     reason =
       measured.fillRatio < wantedFill

@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'VISION_LOAD'
   | 'VISION_FAILED'
   | 'ABORTED'
+  | 'ENGINE_CAPABILITY'
+  | 'ENGINE_FAILED'
   | 'INTERNAL';
 
 /** Base class of every error Portraitist lets reach a user: a code, one line, the offending field. */

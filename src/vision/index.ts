@@ -11,7 +11,16 @@ export { briefFromBlueprint, nearestExpression, nearestPose } from './brief-from
 export { expressionCalibration } from './expression.js';
 export { aspectRatioOf, shotForFaceHeight } from './composition.js';
 export { dominantColours } from './palette.js';
-export { landmarks, meshContours, skinRegions } from './mesh.js';
+export { measureEyeSharpness } from './quality.js';
+export {
+  landmarks,
+  meshContours,
+  skinRegions,
+  vertexNormals,
+  faceHeight,
+  uprightMesh,
+} from './mesh.js';
+export { faceFrame, headPose, type FaceFrame } from './pose.js';
 export type * from './types.js';
 export {
   createVisionPool,

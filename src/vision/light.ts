@@ -205,11 +205,18 @@ export function measureLight(
       gain * gain * sxx;
     return { error, ambient, gain };
   };
-  let best = { azimuth: 0, elevation: 0, error: Number.POSITIVE_INFINITY };
+  let best = { azimuth: 0, elevation: 0, error: Number.POSITIVE_INFINITY, ambient: 0, gain: 0 };
   for (let el = -60; el <= 84; el += 6) {
     for (let az = -180; az < 180; az += 6) {
       const fit = fitDirection(az, el);
-      if (fit.error < best.error) best = { azimuth: az, elevation: el, error: fit.error };
+      if (fit.error < best.error)
+        best = {
+          azimuth: az,
+          elevation: el,
+          error: fit.error,
+          ambient: fit.ambient,
+          gain: fit.gain,
+        };
     }
   }
   const coarse = best;
@@ -217,7 +224,13 @@ export function measureLight(
     for (let az = coarse.azimuth - 6; az <= coarse.azimuth + 6; az += 1) {
       const fit = fitDirection(az, Math.max(-90, Math.min(90, el)));
       if (fit.error < best.error)
-        best = { azimuth: az, elevation: Math.max(-90, Math.min(90, el)), error: fit.error };
+        best = {
+          azimuth: az,
+          elevation: Math.max(-90, Math.min(90, el)),
+          error: fit.error,
+          ambient: fit.ambient,
+          gain: fit.gain,
+        };
     }
   }
   const azimuth = ((best.azimuth + 540) % 360) - 180;
@@ -241,6 +254,7 @@ export function measureLight(
     faceLuminance: round(mean, 4),
     exposure: frame.exposure,
     contrast: frame.contrast,
+    model: { ambient: round(best.ambient, 5), gain: round(best.gain, 5) },
     coefficients: coefficients.map((c) => round(c, 5)),
   };
 }

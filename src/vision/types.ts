@@ -121,6 +121,11 @@ export interface LightReading {
   readonly faceLuminance: number;
   readonly exposure: number;
   readonly contrast: number;
+  /**
+   * The fitted shading model on the face, in linear luminance: ambient + gain·max(0, n·l), with l
+   * the key direction above. The darkroom divides it out to relight.
+   */
+  readonly model: { readonly ambient: number; readonly gain: number };
   /** Low-order spherical-harmonic coefficients [ambient, x, y, z] in the face's frame. */
   readonly coefficients: readonly number[];
 }
