@@ -1,0 +1,12 @@
+// Public face of engines/: one Engine interface, the engines, and provenance for their images.
+export type {
+  Engine,
+  EngineCapabilities,
+  EngineProgress,
+  GenerateOptions,
+  GenerationRequest,
+  Candidate,
+  ReferenceImage,
+} from './types.js';
+export { createLocalEngine, type LocalEngineOptions } from './local/engine.js';
+export { a1111Parameters, embedProvenance, readProvenance } from './provenance.js';
