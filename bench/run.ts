@@ -2,6 +2,7 @@
 // and writes one JSON file per benchmark to bench/results/.
 import { printResult, writeResult, type BenchResult } from './harness.js';
 import { benchCritic } from './critic.bench.js';
+import { benchDarkroom } from './darkroom.bench.js';
 import { benchPrompt } from './prompt.bench.js';
 import { benchVision } from './vision.bench.js';
 
@@ -9,6 +10,7 @@ const benches: Record<string, () => Promise<BenchResult>> = {
   prompt: benchPrompt,
   vision: benchVision,
   critic: benchCritic,
+  darkroom: benchDarkroom,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -25,6 +25,8 @@ import { PortraitistError, isPortraitistError } from '../errors/index.js';
 import { createPromptCompiler, type CompiledPrompt } from '../prompt/index.js';
 import { registerAnalyze } from './analyze.js';
 import { registerCritique } from './critique.js';
+import { registerDarkroom } from './darkroom.js';
+import { registerDirect } from './direct.js';
 import { reportError, exitCodes } from './errors.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 import { formatCompiledPrompt } from './prompt-report.js';
@@ -241,6 +243,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   };
   registerAnalyze(program, io, setExitCode);
   registerCritique(program, io, setExitCode);
+  registerDirect(program, io);
+  registerDarkroom(program, io);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

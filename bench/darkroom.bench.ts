@@ -1,0 +1,96 @@
+// Darkroom: milliseconds per megapixel of each operation on a 1-megapixel portrait (relight
+// without segmentation, expression, lens, grade), segmentation per portrait, and the full
+// `direct -n 4` on the bundled example.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { validateBrief } from '../src/brief/index.js';
+import {
+  createSegmenter,
+  grade,
+  gradeFromVocabulary,
+  lensBlur,
+  relight,
+  rigTarget,
+  warpExpression,
+} from '../src/darkroom/index.js';
+import { grades } from '../src/brief/index.js';
+import { createLocalEngine } from '../src/engines/index.js';
+import { readImage } from '../src/image/index.js';
+import { createPromptCompiler } from '../src/prompt/index.js';
+import { direct, exampleReferencePhoto } from '../src/studio/index.js';
+import { createVision, createVisionRuntime } from '../src/vision/index.js';
+import { readBriefFile, exampleBriefsDirectory } from '../src/brief/index.js';
+import { figure, median, sample, type BenchResult } from './harness.js';
+
+export async function benchDarkroom(): Promise<BenchResult> {
+  const example = await exampleReferencePhoto();
+  const bytes = new Uint8Array(
+    await sharp(Buffer.from(example.image)).resize(894, 1118).png().toBuffer(),
+  );
+  const image = await readImage(bytes, { source: 'portrait-1mp' });
+  const megapixels = (image.width * image.height) / 1e6;
+  const vision = createVision(await createVisionRuntime());
+  const blueprint = await vision.analyze(image);
+  const segmenter = await createSegmenter();
+  const segmentation = await sample(() => segmenter.segment(image), { warmup: 1, runs: 5 });
+  const mask = await segmenter.segment(image);
+  const triangles = vision.runtime.triangulation;
+  const relightMs = await sample(
+    () => relight(image, blueprint, mask, rigTarget('rembrandt', 'left'), { triangles }),
+    { warmup: 2, runs: 10 },
+  );
+  const expressionMs = await sample(
+    () => warpExpression(image, blueprint, { lipCornerLift: 0.4, browRaise: 0.2 }),
+    { warmup: 2, runs: 10 },
+  );
+  const lensMs = await sample(() => lensBlur(image, mask, { aperture: 1.8, focalLength: 85 }), {
+    warmup: 2,
+    runs: 10,
+  });
+  const warmFilm = grades.find((g) => g.id === 'warm-film') ?? grades[0];
+  const gradeMs = await sample(
+    () => grade(image, warmFilm === undefined ? {} : gradeFromVocabulary(warmFilm)),
+    { warmup: 2, runs: 10 },
+  );
+  await segmenter.dispose();
+
+  // The README's main job: direct on the bundled example, 4 candidates, one round.
+  const brief = await readBriefFile(join(exampleBriefsDirectory(), 'pastry-chef-window.yaml'));
+  const outDir = await mkdtemp(join(tmpdir(), 'portraitist-bench-'));
+  const engine = createLocalEngine({ vision });
+  const started = performance.now();
+  await direct({
+    brief: validateBrief(brief),
+    briefSource: 'pastry-chef-window.yaml',
+    references: [{ role: 'identity', ...example }],
+    engine,
+    vision,
+    compiler: createPromptCompiler(),
+    count: 4,
+    rounds: 1,
+    outDir,
+  });
+  const directSeconds = (performance.now() - started) / 1000;
+  await engine.dispose();
+  vision.dispose();
+  return {
+    bench: 'darkroom',
+    figures: [
+      figure('relight (without segmentation)', median(relightMs) / megapixels, 'ms/MP', {
+        op: '<=',
+        value: 300,
+      }),
+      figure('expression warp', median(expressionMs) / megapixels, 'ms/MP', {
+        op: '<=',
+        value: 200,
+      }),
+      figure('lens blur f/1.8', median(lensMs) / megapixels, 'ms/MP'),
+      figure('grade (warm film)', median(gradeMs) / megapixels, 'ms/MP'),
+      figure('segmentation, 1 MP portrait', median(segmentation), 'ms', { op: '<=', value: 2000 }),
+      figure('direct -n 4 on the example, end to end', directSeconds, 's'),
+    ],
+    details: { image: { width: image.width, height: image.height } },
+  };
+}

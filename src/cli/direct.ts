@@ -1,0 +1,180 @@
+// `portraitist direct`: the main job — references, compile, generate, critique, rank, write, and
+// with --rounds, nudge and go again.
+import { access, readFile } from 'node:fs/promises';
+import { basename, dirname, extname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { readBriefFile, referenceRoles, type ReferenceRole } from '../brief/index.js';
+import { createLocalEngine, type ReferenceImage } from '../engines/index.js';
+import { PortraitistError } from '../errors/index.js';
+import { createPromptCompiler } from '../prompt/index.js';
+import { direct, exampleReferencePhoto } from '../studio/index.js';
+import { createVision, createVisionRuntime } from '../vision/index.js';
+import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
+
+interface DirectFlags {
+  reference?: string[];
+  engine: string;
+  count: string;
+  rounds: string;
+  out?: string;
+  seed?: string;
+  goal?: string;
+  stripMetadata?: boolean;
+  json?: boolean;
+}
+
+const engines = ['local', 'comfyui', 'a1111', 'openai'] as const;
+
+function wholeNumber(value: string | undefined, field: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const message = `expected a whole number from ${min} to ${max} for \`${field}\` but received ${JSON.stringify(value)}`;
+    throw new PortraitistError('USAGE', message, { issues: [{ path: field, message }] });
+  }
+  return n;
+}
+
+/** Adds the direct command. */
+export function registerDirect(program: Command, io: CliIo): void {
+  program
+    .command('direct')
+    .description(
+      'the main job: generate candidates for a brief, critique, rank, report, and nudge for more rounds',
+    )
+    .argument('<brief>', 'brief file (YAML or JSON)')
+    .option(
+      '--reference <photo>',
+      'a reference photo, or role=photo (identity, pose, expression, lighting, palette, style); repeatable',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--engine <engine>', `engine: ${engines.join(', ')}`, 'local')
+    .option('-n, --count <n>', 'candidates per round', '4')
+    .option('--rounds <r>', 'rounds: apply the top nudges and go again until the brief is met', '1')
+    .option(
+      '--out <dir>',
+      'where to write candidates, contact sheets and the report (default out/<brief name>)',
+    )
+    .option('--seed <seed>', 'seed of the first candidate')
+    .option('--goal <score>', 'overall score (0..1) at which the brief counts as met', '0.8')
+    .option('--strip-metadata', 'write images without embedded provenance')
+    .option('--json', 'print the report as JSON')
+    .action(async (briefFile: string, flags: DirectFlags) => {
+      const json = flags.json === true;
+      if (flags.engine !== 'local') {
+        const message = (engines as readonly string[]).includes(flags.engine)
+          ? `the ${flags.engine} engine is not built yet; available now: local`
+          : `expected one of ${engines.join(', ')} for \`engine\` but received ${JSON.stringify(flags.engine)}`;
+        throw new PortraitistError('USAGE', message, { issues: [{ path: 'engine', message }] });
+      }
+      const count = wholeNumber(flags.count, 'count', 1, 64);
+      const rounds = wholeNumber(flags.rounds, 'rounds', 1, 10);
+      const goal = Number(flags.goal ?? '0.8');
+      if (!(goal >= 0 && goal <= 1))
+        throw new PortraitistError(
+          'USAGE',
+          `expected a number from 0 to 1 for \`goal\` but received ${JSON.stringify(flags.goal)}`,
+        );
+      const briefPath = resolve(io.cwd, briefFile);
+      const brief = await readBriefFile(briefPath);
+      const references: ReferenceImage[] = [];
+      for (const value of flags.reference ?? []) {
+        const [maybeRole, ...rest] = value.split('=');
+        const hasRole =
+          rest.length > 0 && (referenceRoles as readonly string[]).includes(maybeRole ?? '');
+        const role = (hasRole ? maybeRole : 'identity') as ReferenceRole;
+        const path = resolve(io.cwd, hasRole ? rest.join('=') : value);
+        references.push({
+          role,
+          image: new Uint8Array(
+            await readFile(path).catch((error: unknown) => {
+              throw new PortraitistError('FILE_NOT_FOUND', `no reference photo at ${path}`, {
+                source: path,
+                cause: error,
+              });
+            }),
+          ),
+          source: basename(path),
+        });
+      }
+      // The brief's own references that are files beside it.
+      for (const reference of brief.references) {
+        if (references.some((r) => r.role === reference.role)) continue;
+        const path = resolve(dirname(briefPath), reference.image);
+        try {
+          await access(path);
+          references.push({
+            role: reference.role,
+            image: new Uint8Array(await readFile(path)),
+            source: basename(path),
+          });
+        } catch {
+          // A library id or a file that is not here: nothing to start from.
+        }
+      }
+      let usedExample = false;
+      if (references.length === 0) {
+        const example = await exampleReferencePhoto();
+        references.push({ role: 'identity', image: example.image, source: example.source });
+        usedExample = true;
+      }
+      const outDir = resolve(io.cwd, flags.out ?? `out/${basename(briefFile, extname(briefFile))}`);
+      const style = styleFor(io, 'stderr');
+      const live = !json && io.stderr.isTTY === true;
+      if (!json) {
+        writeLine(
+          io.stderr,
+          `directing ${brief.title ?? basename(briefFile)} · engine local · ${count} candidate${count === 1 ? '' : 's'} × up to ${rounds} round${rounds === 1 ? '' : 's'}${usedExample ? ' · reference: the bundled example photo' : ''}`,
+        );
+      }
+      const vision = createVision(await createVisionRuntime());
+      const engine = createLocalEngine({ vision });
+      try {
+        let lastLine = '';
+        const result = await direct({
+          brief,
+          briefSource: basename(briefFile),
+          references,
+          engine,
+          vision,
+          compiler: createPromptCompiler(),
+          count,
+          rounds,
+          outDir,
+          goal,
+          ...(flags.seed === undefined
+            ? {}
+            : { seed: wholeNumber(flags.seed, 'seed', 0, Number.MAX_SAFE_INTEGER) }),
+          stripMetadata: flags.stripMetadata === true,
+          onProgress: (p) => {
+            if (json) return;
+            const line = `round ${p.round}/${p.rounds} · ${p.stage} ${p.done}/${p.total}${p.detail === undefined ? '' : ` · ${p.detail}`}`;
+            if (live) io.stderr.write(`\r${style.dim(line.padEnd(72).slice(0, 72))}`);
+            else if (p.stage !== lastLine.split(' ')[3]) writeLine(io.stderr, style.dim(line));
+            lastLine = line;
+          },
+        });
+        if (live) io.stderr.write('\n');
+        if (json) writeJson(io, { ...result, outDir });
+        else {
+          const out = styleFor(io);
+          writeLine(io.stdout, out.bold(`${result.title}`));
+          for (const round of result.rounds) {
+            writeLine(io.stdout, `  round ${round.round}: ${round.summary}`);
+            for (const nudge of round.nudgesApplied)
+              writeLine(io.stdout, `    ${out.warn('→')} ${nudge.message}`);
+          }
+          writeLine(
+            io.stdout,
+            `  best: ${result.best.file} at ${Math.round(result.best.overall * 100)}% ${result.metGoal ? out.ok('(meets the brief)') : `(goal ${Math.round(goal * 100)}%)`}`,
+          );
+          writeLine(
+            io.stdout,
+            `  wrote ${outDir}/: candidates, contact sheets, best.png, report.md, report.json`,
+          );
+        }
+      } finally {
+        await engine.dispose();
+        vision.dispose();
+      }
+    });
+}
