@@ -37,6 +37,20 @@ function number(
   return n;
 }
 
+/** The numeric flags that were given, checked, as an object of the named properties. */
+function numbers(
+  spec: ReadonlyArray<
+    readonly [property: string, value: string | undefined, field: string, min: number, max: number]
+  >,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [property, value, field, min, max] of spec) {
+    const n = number(value, field, min, max);
+    if (n !== undefined) out[property] = n;
+  }
+  return out;
+}
+
 interface Session {
   readonly image: RgbImage;
   readonly vision: Vision;
@@ -183,26 +197,14 @@ export function registerDarkroom(program: Command, io: CliIo): void {
           tilt?: string;
         },
       ) => {
-        const deltas = {
-          ...(flags.lift === undefined
-            ? {}
-            : { lipCornerLift: number(flags.lift, 'lift', -1, 1) as number }),
-          ...(flags.parted === undefined
-            ? {}
-            : { lipsParted: number(flags.parted, 'parted', 0, 1) as number }),
-          ...(flags.browRaise === undefined
-            ? {}
-            : { browRaise: number(flags.browRaise, 'brow-raise', 0, 1) as number }),
-          ...(flags.furrow === undefined
-            ? {}
-            : { browFurrow: number(flags.furrow, 'furrow', 0, 1) as number }),
-          ...(flags.eyes === undefined
-            ? {}
-            : { eyeAperture: number(flags.eyes, 'eyes', -1, 1) as number }),
-          ...(flags.tilt === undefined
-            ? {}
-            : { headTilt: number(flags.tilt, 'tilt', -6, 6) as number }),
-        };
+        const deltas = numbers([
+          ['lipCornerLift', flags.lift, 'lift', -1, 1],
+          ['lipsParted', flags.parted, 'parted', 0, 1],
+          ['browRaise', flags.browRaise, 'brow-raise', 0, 1],
+          ['browFurrow', flags.furrow, 'furrow', 0, 1],
+          ['eyeAperture', flags.eyes, 'eyes', -1, 1],
+          ['headTilt', flags.tilt, 'tilt', -6, 6],
+        ]);
         await runOperation(
           io,
           photo,
@@ -306,12 +308,10 @@ export function registerDarkroom(program: Command, io: CliIo): void {
         const settings: GradeSettings = {
           ...base,
           ...(temperature === undefined ? {} : { whiteBalance: { temperature } }),
-          ...(flags.contrast === undefined
-            ? {}
-            : { contrast: number(flags.contrast, 'contrast', -1, 1) as number }),
-          ...(flags.saturation === undefined
-            ? {}
-            : { saturation: number(flags.saturation, 'saturation', -1, 1) as number }),
+          ...numbers([
+            ['contrast', flags.contrast, 'contrast', -1, 1],
+            ['saturation', flags.saturation, 'saturation', -1, 1],
+          ]),
         };
         await runOperation(
           io,
