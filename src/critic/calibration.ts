@@ -35,3 +35,11 @@ export const eyeSharpnessCalibration = { soft: 1.5 } as const;
 
 /** A face under this fraction of the frame height is too small to render well. */
 export const faceSizeCalibration = { tooSmall: 0.06 } as const;
+
+/**
+ * Grade warmth from the frame palette's weighted Lab b* (yellow–blue). The fixture photos read
+ * b* 5.7–21.2 as photographed (mean 11); the darkroom's warm-film grade (warmth +0.3) moves them
+ * +5.1..+8.5 and cool-cinematic (−0.35) −5.8..−10.5: about 24 b* per unit of vocabulary warmth.
+ * The spread between photos (±8) is as large as a grade's shift, so this only scores clear misses.
+ */
+export const warmthCalibration = { neutralB: 11, bPerUnit: 24, halfScore: 0.3 } as const;

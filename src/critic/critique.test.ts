@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyNudges, validateBrief, type Brief, type BriefInput } from '../brief/index.js';
+import { applyNudges, grades, validateBrief, type Brief, type BriefInput } from '../brief/index.js';
+import { grade, gradeFromVocabulary } from '../darkroom/index.js';
 import { flipHorizontal, readImage, type RgbImage } from '../image/index.js';
 import { createPromptCompiler } from '../prompt/index.js';
 import {
@@ -18,6 +19,7 @@ import {
   rank,
   realismCalibration,
   realismScore,
+  warmthCalibration,
 } from './index.js';
 
 let vision: Vision;
@@ -275,5 +277,32 @@ describe('nudges, applied to the brief, move the compiled prompt the intended wa
     );
     expect(compiler.compile(fixed, 'flux').positive).toContain("the subject's right");
     expect(compiler.compile(fixed, 'sdxl').positive).toMatch(/right side of the face is lit/);
+  });
+});
+
+describe('grade', () => {
+  // Warmth is judged from the frame's absolute b*: it can tell a warm grade from a cool one only
+  // where the photo itself is not already as warm as a grade (b* within ±7 of the neutral 11).
+  // neutral-blonde, under warm bar lights at b* 21, is the fixture that falls outside.
+  const yellowBlue = (blueprint: Blueprint) =>
+    blueprint.palette.frame.reduce((s, sw) => s + sw.weight * sw.lab[2], 0);
+  it('a warm-film brief scores the warm grade above the cool grade on near-neutral photos', async () => {
+    const look = (gradeId: string) =>
+      gradeFromVocabulary(grades.find((g) => g.id === gradeId) as (typeof grades)[number]);
+    const warmBrief = brief({ aesthetic: { grade: 'warm-film' } });
+    const score = async (graded: RgbImage) =>
+      critique(await vision.analyze(graded), warmBrief).pillars.find(
+        (p) => p.pillar === 'aesthetic',
+      )?.score ?? 0;
+    const judged = fixtureFaces.filter(
+      (f) => Math.abs(yellowBlue(get(f.id).blueprint) - warmthCalibration.neutralB) < 7,
+    );
+    expect(judged.length).toBeGreaterThanOrEqual(5);
+    for (const face of judged) {
+      const { image } = get(face.id);
+      expect(await score(grade(image, look('warm-film'))), face.id).toBeGreaterThan(
+        await score(grade(image, look('cool-cinematic'))),
+      );
+    }
   });
 });

@@ -30,6 +30,7 @@ import {
   identityCalibration,
   lightCalibration,
   realismCalibration,
+  warmthCalibration,
 } from './calibration.js';
 import { poseSimilarity } from './pose-similarity.js';
 import type { CriticFlag, CriticPillar, PillarScore, Scorecard } from './types.js';
@@ -517,7 +518,12 @@ function scoreAesthetic(
   const grade = findEntry(grades as readonly Grade[], brief.aesthetic?.grade ?? '');
   const film = findEntry(filmStocks as readonly FilmStock[], brief.camera?.film ?? '');
   const monochrome = grade?.monochrome === true || film?.kind === 'black-and-white';
-  if (wantedHex.length === 0 && !monochrome) return undefined;
+  // A colour grade or film stock asks for a warmth; a monochrome one only for the lack of colour.
+  const wantedWarmth =
+    !monochrome && (grade !== undefined || film !== undefined)
+      ? Math.max(-1, Math.min(1, (grade?.warmth ?? 0) + (film?.warmth ?? 0)))
+      : null;
+  if (wantedHex.length === 0 && !monochrome && wantedWarmth === null) return undefined;
   const measured = blueprint.palette.frame;
   const parts: number[] = [];
   let meanDelta: number | null = null;
@@ -532,6 +538,10 @@ function scoreAesthetic(
   }
   const chroma = measured.reduce((s, sw) => s + sw.weight * Math.hypot(sw.lab[1], sw.lab[2]), 0);
   if (monochrome) parts.push(halving(Math.max(0, chroma - 4), 6));
+  const yellowBlue = measured.reduce((s, sw) => s + sw.weight * sw.lab[2], 0);
+  const measuredWarmth = (yellowBlue - warmthCalibration.neutralB) / warmthCalibration.bPerUnit;
+  if (wantedWarmth !== null)
+    parts.push(halving(Math.abs(measuredWarmth - wantedWarmth), warmthCalibration.halfScore));
   const score = parts.length === 0 ? 1 : parts.reduce((s, p) => s + p, 0) / parts.length;
   const nudges: Nudge[] = [];
   if (meanDelta !== null && meanDelta > 20 && reference === undefined) {
@@ -550,20 +560,27 @@ function scoreAesthetic(
       wanted: [
         wantedHex.length > 0 ? wantedHex.join(' ') : undefined,
         monochrome ? 'black and white' : undefined,
+        wantedWarmth === null
+          ? undefined
+          : `warmth ${wantedWarmth >= 0 ? '+' : '−'}${Math.abs(wantedWarmth).toFixed(2)} (${grade?.name ?? film?.name})`,
       ]
         .filter(Boolean)
         .join(', '),
-      measured: `${measured.map((s) => `${s.hex} ${Math.round(s.weight * 100)}%`).join(' ')}; chroma ${round(chroma, 1)}`,
+      measured: `${measured.map((s) => `${s.hex} ${Math.round(s.weight * 100)}%`).join(' ')}; chroma ${round(chroma, 1)}; warmth ${measuredWarmth >= 0 ? '+' : '−'}${Math.abs(measuredWarmth).toFixed(2)}`,
       score: round(score),
       reason:
         meanDelta !== null && meanDelta > 15
           ? `palette ΔE ${round(meanDelta, 1)} from the wanted colours`
           : monochrome && chroma > 8
             ? 'colour where black and white was wanted'
-            : 'on brief',
+            : wantedWarmth !== null && Math.abs(measuredWarmth - wantedWarmth) > 0.3
+              ? `${measuredWarmth < wantedWarmth ? 'cooler' : 'warmer'} than the ${grade?.name ?? film?.name} look`
+              : 'on brief',
       details: {
         meanDeltaE: meanDelta === null ? null : round(meanDelta, 2),
         chroma: round(chroma, 2),
+        warmth: round(measuredWarmth, 3),
+        wantedWarmth: wantedWarmth === null ? null : round(wantedWarmth, 3),
       },
     },
     nudges,

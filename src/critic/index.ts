@@ -12,6 +12,7 @@ export {
   identityCalibration,
   expressionCalibration,
   lightCalibration,
+  warmthCalibration,
 } from './calibration.js';
 export type {
   CriticPillar,
