@@ -10,3 +10,13 @@ export type {
 } from './types.js';
 export { createLocalEngine, type LocalEngineOptions } from './local/engine.js';
 export { a1111Parameters, embedProvenance, readProvenance } from './provenance.js';
+export {
+  buildGraph,
+  bindTemplate,
+  modelsFromObjectInfo,
+  comfySamplerName,
+  type ComfyGraph,
+  type ServerModels,
+  type BuildGraphOptions,
+  type TemplateValues,
+} from './comfyui/graph.js';
