@@ -94,7 +94,7 @@ module.exports = {
       comment: 'src/testing holds fixtures for tests; production code never imports it',
       severity: 'error',
       from: { path: '^src/', pathNot: ['\\.test\\.ts$', '^src/(testing|contracts)/'] },
-      to: { path: '^src/(testing|contracts)/' },
+      to: { path: ['^src/(testing|contracts)/', '/test-run\\.ts$'] },
     },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],

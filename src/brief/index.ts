@@ -37,6 +37,7 @@ export {
 } from './migrate.js';
 export {
   applyPatch,
+  formatPatch,
   applyNudges,
   type BriefPatch,
   type PatchOperation,

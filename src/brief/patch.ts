@@ -109,3 +109,14 @@ export function applyPatch(brief: Brief, patch: BriefPatch): Brief {
 export function applyNudges(brief: Brief, nudges: readonly Nudge[]): Brief {
   return nudges.reduce((current, nudge) => applyPatch(current, nudge.patch), brief);
 }
+
+/** A patch in one line, e.g. `set expression.intensity = 0.5; remove light.rig`. */
+export function formatPatch(patch: BriefPatch): string {
+  return patch
+    .map((op) =>
+      op.op === 'remove'
+        ? `remove ${op.path}`
+        : `${op.op} ${op.path} = ${JSON.stringify(op.value)}`,
+    )
+    .join('; ');
+}

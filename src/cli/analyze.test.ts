@@ -5,26 +5,9 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { parseBrief } from '../brief/index.js';
 import { readFixture, samplePhotoPath } from '../testing/index.js';
-import { main } from './index.js';
-import type { CliIo } from './io.js';
+import { runCli } from './test-run.js';
 
-async function run(
-  argv: string[],
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (chunk: string | Uint8Array) => ((stdout += String(chunk)), true) },
-    stderr: {
-      write: (chunk: string | Uint8Array) => ((stderr += String(chunk)), true),
-      isTTY: true,
-    },
-    cwd,
-    env: {},
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const run = (argv: string[], cwd?: string) => runCli(argv, cwd, { stderrIsTerminal: true });
 
 describe('portraitist analyze', () => {
   it('reads one photo and writes the overlay, the pose control image and a brief', async () => {

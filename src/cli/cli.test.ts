@@ -6,25 +6,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { exampleBriefsDirectory } from '../brief/index.js';
-import { main } from './index.js';
-import type { CliIo } from './io.js';
+import { runCli } from './test-run.js';
 
 /** Runs the real CLI in-process with captured output. */
-async function run(
-  argv: string[],
-  cwd?: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (chunk: string | Uint8Array) => ((stdout += String(chunk)), true) },
-    stderr: { write: (chunk: string | Uint8Array) => ((stderr += String(chunk)), true) },
-    cwd: cwd ?? process.cwd(),
-    env: {},
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], cwd?: string) => runCli(argv, cwd);
 
 const example = (name: string) => join(exampleBriefsDirectory(), name);
 

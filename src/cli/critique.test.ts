@@ -4,23 +4,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { readFixture, readSample } from '../testing/index.js';
-import { main } from './index.js';
-import type { CliIo } from './io.js';
+import { runCli } from './test-run.js';
 
-async function run(
-  argv: string[],
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (chunk: string | Uint8Array) => ((stdout += String(chunk)), true) },
-    stderr: { write: (chunk: string | Uint8Array) => ((stderr += String(chunk)), true) },
-    cwd,
-    env: {},
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const run = (argv: string[], cwd?: string) => runCli(argv, cwd);
 
 const smileBrief = `version: 1
 title: Big laugh

@@ -3,7 +3,13 @@
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readBriefFile, referenceRoles, type Brief, type ReferenceRole } from '../brief/index.js';
+import {
+  formatPatch,
+  readBriefFile,
+  referenceRoles,
+  type Brief,
+  type ReferenceRole,
+} from '../brief/index.js';
 import {
   critique,
   drawContactSheet,
@@ -84,13 +90,7 @@ function describeRanking(ranking: Ranking, brief: Brief, style: Style): string {
       );
     }
     for (const nudge of card.nudges.slice(0, 3)) {
-      const patch = nudge.patch
-        .map((op) =>
-          op.op === 'remove'
-            ? `remove ${op.path}`
-            : `${op.op} ${op.path} = ${JSON.stringify(op.value)}`,
-        )
-        .join('; ');
+      const patch = formatPatch(nudge.patch);
       lines.push(`    ${style.warn('→')} ${nudge.message} ${style.dim(`(${patch})`)}`);
     }
     lines.push('');

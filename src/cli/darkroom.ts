@@ -16,6 +16,7 @@ import {
   rigTarget,
   warpExpression,
   type GradeSettings,
+  type PersonMask,
 } from '../darkroom/index.js';
 import { PortraitistError } from '../errors/index.js';
 import { encodePng, readImage, type RgbImage } from '../image/index.js';
@@ -49,6 +50,17 @@ function numbers(
     if (n !== undefined) out[property] = n;
   }
   return out;
+}
+
+/** The person mask of one photo, with a segmenter loaded for it alone. */
+async function personMask(image: RgbImage, stage: (text: string) => void): Promise<PersonMask> {
+  stage('segmenting the person');
+  const segmenter = await createSegmenter();
+  try {
+    return await segmenter.segment(image);
+  } finally {
+    await segmenter.dispose();
+  }
 }
 
 interface Session {
@@ -155,18 +167,12 @@ export function registerDarkroom(program: Command, io: CliIo): void {
           'relight',
           async (session, stage) => {
             const blueprint = await session.blueprint();
-            stage('segmenting the person');
-            const segmenter = await createSegmenter();
-            try {
-              const mask = await segmenter.segment(session.image);
-              stage(`relighting with ${flags.rig} from the subject's ${flags.side}`);
-              return relight(session.image, blueprint, mask, target, {
-                triangles: session.vision.runtime.triangulation,
-                intensity,
-              });
-            } finally {
-              await segmenter.dispose();
-            }
+            const mask = await personMask(session.image, stage);
+            stage(`relighting with ${flags.rig} from the subject's ${flags.side}`);
+            return relight(session.image, blueprint, mask, target, {
+              triangles: session.vision.runtime.triangulation,
+              intensity,
+            });
           },
         );
       },
@@ -241,15 +247,9 @@ export function registerDarkroom(program: Command, io: CliIo): void {
           flags.json === true,
           'lens',
           async (session, stage) => {
-            stage('segmenting the person');
-            const segmenter = await createSegmenter();
-            try {
-              const mask = await segmenter.segment(session.image);
-              stage(`blurring the background at f/${aperture}`);
-              return lensBlur(session.image, mask, { aperture, focalLength });
-            } finally {
-              await segmenter.dispose();
-            }
+            const mask = await personMask(session.image, stage);
+            stage(`blurring the background at f/${aperture}`);
+            return lensBlur(session.image, mask, { aperture, focalLength });
           },
         );
       },

@@ -5,23 +5,9 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { exampleBriefsDirectory } from '../brief/index.js';
 import { readFixture } from '../testing/index.js';
-import { main } from './index.js';
-import type { CliIo } from './io.js';
+import { runCli } from './test-run.js';
 
-async function run(
-  argv: string[],
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (chunk: string | Uint8Array) => ((stdout += String(chunk)), true) },
-    stderr: { write: (chunk: string | Uint8Array) => ((stderr += String(chunk)), true) },
-    cwd,
-    env: {},
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const run = (argv: string[], cwd?: string) => runCli(argv, cwd);
 
 describe('portraitist direct', () => {
   it('runs the main job on the bundled example photo and writes candidates, a contact sheet and a report', async () => {

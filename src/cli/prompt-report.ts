@@ -1,6 +1,6 @@
 // The readable view of a compiled prompt: sections with token counts and windows, what was pushed
 // out, parameters, controls, nudges — then the prompt itself, ready to paste.
-import type { Brief } from '../brief/index.js';
+import { formatPatch, type Brief } from '../brief/index.js';
 import type { CompiledPrompt } from '../prompt/index.js';
 import type { Style } from './io.js';
 
@@ -64,13 +64,7 @@ export function formatCompiledPrompt(brief: Brief, compiled: CompiledPrompt, sty
     lines.push(style.bold('Nudges'));
     for (const n of compiled.nudges) {
       const mark = n.severity === 'warning' ? style.warn('!') : style.dim('i');
-      const patch = n.patch
-        .map((op) =>
-          op.op === 'remove'
-            ? `remove ${op.path}`
-            : `${op.op} ${op.path} = ${JSON.stringify(op.value)}`,
-        )
-        .join('; ');
+      const patch = formatPatch(n.patch);
       lines.push(`  ${mark} ${pad(n.pillar, 12)} ${n.message}`);
       lines.push(`    ${style.dim(`patch: ${patch}`)}`);
     }

@@ -1,6 +1,7 @@
 // critique(blueprint, brief) -> Scorecard: what the brief asked for, pillar by pillar, against
 // what vision measured on the candidate, with a reason and a fix for every shortfall.
 import {
+  facialGeometryKeys,
   filmStocks,
   findEntry,
   grades,
@@ -86,14 +87,7 @@ const nudge = (pillar: Pillar, rule: string, message: string, patch: BriefPatch)
 
 // ---------------------------------------------------------------------------------------------
 
-const geometryKeys = [
-  'lipCornerLift',
-  'lipsParted',
-  'browRaise',
-  'browFurrow',
-  'eyeAperture',
-  'asymmetry',
-] as const;
+const geometryKeys = facialGeometryKeys;
 // Weighted by how reliably the mesh measures each control on the fixtures: the lip measures
 // separate a laugh from a neutral face by more than 1.0, while brow and lid ratios already vary
 // by 0.3–0.5 between neutral faces (and a turned head adds asymmetry).

@@ -2,6 +2,7 @@
 // score, file name, one bar per pillar and its flags, so an artist can take in a batch at a glance.
 // The photos are composited as tiles and everything else is one SVG that sharp (librsvg) renders.
 import sharp, { type OverlayOptions } from 'sharp';
+import { rgbToHex } from '../image/index.js';
 import type { CriticFlag, CriticPillar, RankedCandidate } from './types.js';
 
 /** One candidate of the sheet: its encoded image (PNG, JPEG, WebP…) and its place in the ranking. */
@@ -519,14 +520,9 @@ function scoreColour(score: number): string {
   return hexColour([0, 1, 2].map((c) => (from[c] ?? 0) + ((to[c] ?? 0) - (from[c] ?? 0)) * f));
 }
 
+/** An sRGB triple as #rrggbb (rounded, clamped). */
 function hexColour(rgb: readonly number[]): string {
-  return `#${rgb
-    .map((channel) =>
-      Math.max(0, Math.min(255, Math.round(channel)))
-        .toString(16)
-        .padStart(2, '0'),
-    )
-    .join('')}`;
+  return rgbToHex(rgb[0] ?? 0, rgb[1] ?? 0, rgb[2] ?? 0);
 }
 
 /** The last segment of a path or URL, either slash; the whole source if it has none. */

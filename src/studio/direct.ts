@@ -3,7 +3,13 @@
 // best candidate meets the brief or the rounds run out.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { applyNudges, type Brief, type Nudge, type ReferenceRole } from '../brief/index.js';
+import {
+  applyNudges,
+  formatPatch,
+  type Brief,
+  type Nudge,
+  type ReferenceRole,
+} from '../brief/index.js';
 import {
   critique,
   drawContactSheet,
@@ -311,9 +317,7 @@ export function markdownReport(report: DirectReport): string {
     if (round.nudgesApplied.length > 0) {
       lines.push('Nudges applied for the next round:', '');
       for (const nudge of round.nudgesApplied)
-        lines.push(
-          `- ${nudge.message} (\`${nudge.patch.map((op) => (op.op === 'remove' ? `remove ${op.path}` : `${op.path} = ${JSON.stringify(op.value)}`)).join('; ')}\`)`,
-        );
+        lines.push(`- ${nudge.message} (\`${formatPatch(nudge.patch)}\`)`);
       lines.push('');
     }
   }

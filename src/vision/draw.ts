@@ -2,7 +2,7 @@
 // and the OpenPose skeleton image that pose ControlNets take as their control input.
 // Everything is drawn as one SVG string that sharp (librsvg) renders, so no canvas dependency.
 import sharp from 'sharp';
-import type { RgbImage } from '../image/index.js';
+import { rgbToHex, type RgbImage } from '../image/index.js';
 import { landmarks, meshContours } from './mesh.js';
 import type {
   Blueprint,
@@ -746,14 +746,9 @@ function radians(degrees: number): number {
   return (degrees * Math.PI) / 180;
 }
 
-function hexColour(rgb: readonly [number, number, number]): string {
-  return `#${rgb
-    .map((channel) =>
-      Math.max(0, Math.min(255, Math.round(channel)))
-        .toString(16)
-        .padStart(2, '0'),
-    )
-    .join('')}`;
+/** An sRGB triple as #rrggbb (rounded, clamped). */
+function hexColour(rgb: readonly number[]): string {
+  return rgbToHex(rgb[0] ?? 0, rgb[1] ?? 0, rgb[2] ?? 0);
 }
 
 /** A swatch's hex if it is a plain #rrggbb, else mid grey (the value goes into an attribute). */

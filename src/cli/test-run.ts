@@ -1,0 +1,31 @@
+// For the CLI's tests only (left out of the build): runs the real CLI in-process with captured
+// output, as a terminal would see it when `stderrIsTerminal` is set.
+import { main } from './index.js';
+import type { CliIo } from './io.js';
+
+/** What a CLI run printed and returned. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export async function runCli(
+  argv: string[],
+  cwd: string = process.cwd(),
+  options: { stderrIsTerminal?: boolean } = {},
+): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: { write: (chunk: string | Uint8Array) => ((stdout += String(chunk)), true) },
+    stderr: {
+      write: (chunk: string | Uint8Array) => ((stderr += String(chunk)), true),
+      ...(options.stderrIsTerminal === true ? { isTTY: true } : {}),
+    },
+    cwd,
+    env: {},
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
