@@ -3,13 +3,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { nearestRig, stringifyBrief } from '../brief/index.js';
-import { PortraitistError, isPortraitistError } from '../errors/index.js';
+import { PortraitistError } from '../errors/index.js';
 import { readImage } from '../image/index.js';
 import {
   briefFromBlueprint,
-  createVision,
-  createVisionPool,
-  createVisionRuntime,
   drawOverlay,
   drawPoseControl,
   nearestExpression,
@@ -18,6 +15,7 @@ import {
 import { exitCodes } from './errors.js';
 import { styleFor, writeJson, writeLine, type CliIo, type Style } from './io.js';
 import { progressBar } from './progress.js';
+import { readPhotos } from './read-photos.js';
 
 interface AnalyzeFlags {
   face?: string;
@@ -190,33 +188,10 @@ export function registerAnalyze(
       }
       const progress = progressBar(io, photos.length, 'analyzing', !json);
       const paths = photos.map((photo) => resolve(io.cwd, photo));
-      let results: Array<Blueprint | PortraitistError>;
-      if (several) {
-        const pool = createVisionPool({ workers: Math.min(2, photos.length) });
-        try {
-          results = await pool.analyzeMany(
-            paths.map((input, i) => ({ input, source: photos[i] ?? input, faceIndex })),
-            { onProgress: (p) => progress.update(p.done, p.source) },
-          );
-        } finally {
-          await pool.dispose();
-        }
-      } else {
-        const vision = createVision(await createVisionRuntime());
-        try {
-          results = [
-            await vision
-              .analyze(paths[0] ?? '', { faceIndex, source: photos[0] ?? '' })
-              .catch((error: unknown) => {
-                if (isPortraitistError(error)) return error as PortraitistError;
-                throw error;
-              }),
-          ];
-        } finally {
-          vision.dispose();
-        }
-        progress.update(1);
-      }
+      const results = await readPhotos(
+        paths.map((input, i) => ({ input, source: photos[i] ?? input, faceIndex })),
+        progress,
+      );
       progress.done();
       const written: Record<string, string[]> = {};
       for (const [i, result] of results.entries()) {

@@ -17,16 +17,12 @@ import {
   type CritiqueReferences,
   type Ranking,
 } from '../critic/index.js';
-import { PortraitistError, isPortraitistError } from '../errors/index.js';
-import {
-  createVision,
-  createVisionPool,
-  createVisionRuntime,
-  type Blueprint,
-} from '../vision/index.js';
+import { PortraitistError } from '../errors/index.js';
+import { type Blueprint } from '../vision/index.js';
 import { exitCodes } from './errors.js';
 import { styleFor, writeJson, writeLine, type CliIo, type Style } from './io.js';
 import { progressBar } from './progress.js';
+import { readPhotos } from './read-photos.js';
 
 interface CritiqueFlags {
   reference?: string[];
@@ -133,31 +129,7 @@ export function registerCritique(
         ...paths.map((input, i) => ({ input, source: images[i] ?? input })),
       ];
       const progress = progressBar(io, jobs.length, 'critiquing', !json);
-      let results: Array<Blueprint | PortraitistError>;
-      if (jobs.length > 1) {
-        const pool = createVisionPool({ workers: Math.min(2, jobs.length) });
-        try {
-          results = await pool.analyzeMany(jobs, {
-            onProgress: (p) => progress.update(p.done, p.source),
-          });
-        } finally {
-          await pool.dispose();
-        }
-      } else {
-        const vision = createVision(await createVisionRuntime());
-        try {
-          results = [
-            await vision
-              .analyze(jobs[0]?.input ?? '', { source: jobs[0]?.source ?? '' })
-              .catch((error: unknown) => {
-                if (isPortraitistError(error)) return error as PortraitistError;
-                throw error;
-              }),
-          ];
-        } finally {
-          vision.dispose();
-        }
-      }
+      const results = await readPhotos(jobs, progress);
       progress.done();
       const referenceBlueprints: Record<string, Blueprint> = {};
       references.forEach((reference, i) => {
