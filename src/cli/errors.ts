@@ -22,6 +22,9 @@ export const exitCodes: Record<ErrorCode, number> = {
   ABORTED: 130,
   ENGINE_CAPABILITY: 65,
   ENGINE_FAILED: 69,
+  ENGINE_UNREACHABLE: 69,
+  ENGINE_TIMEOUT: 75,
+  ENGINE_REJECTED: 65,
   INTERNAL: 70,
 };
 

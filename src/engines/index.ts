@@ -15,8 +15,11 @@ export {
   bindTemplate,
   modelsFromObjectInfo,
   comfySamplerName,
+  templatePlaceholders,
   type ComfyGraph,
   type ServerModels,
   type BuildGraphOptions,
   type TemplateValues,
 } from './comfyui/graph.js';
+export { createComfyEngine, type ComfyEngineOptions } from './comfyui/engine.js';
+export { poseSkeletonFromVision, type PoseSkeletonSource } from './controls.js';

@@ -41,6 +41,13 @@ export interface EngineProgress {
   readonly total: number;
   /** 0..1 within the current candidate, when known. */
   readonly fraction?: number;
+  /** The graph node running now (ComfyUI: its title or class), when the engine says. */
+  readonly node?: string;
+  /** Sampling step and step count of the current candidate, when the engine reports them. */
+  readonly step?: number;
+  readonly steps?: number;
+  /** A preview of the image being made, where the engine sends one (ComfyUI with --preview-method). */
+  readonly preview?: { readonly image: Uint8Array; readonly format: 'jpeg' | 'png' };
 }
 
 export interface GenerateOptions {

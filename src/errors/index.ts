@@ -29,6 +29,12 @@ export type ErrorCode =
   | 'ABORTED'
   | 'ENGINE_CAPABILITY'
   | 'ENGINE_FAILED'
+  /** The engine's server could not be reached (refused, reset, DNS) after the retries. */
+  | 'ENGINE_UNREACHABLE'
+  /** The engine's server did not answer in time. */
+  | 'ENGINE_TIMEOUT'
+  /** The engine's server refused the request as invalid (a validation error; never retried). */
+  | 'ENGINE_REJECTED'
   | 'INTERNAL';
 
 /** Base class of every error Portraitist lets reach a user: a code, one line, the offending field. */

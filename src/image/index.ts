@@ -39,4 +39,4 @@ export {
   srgbToLinear,
   type Lab,
 } from './colour.js';
-export { withPngText, readPngText } from './png-text.js';
+export { withPngText, readPngText, stripPngMetadata } from './png-text.js';

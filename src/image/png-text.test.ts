@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { readImage, readPngText, withPngText } from './index.js';
+import { readImage, readPngText, stripPngMetadata, withPngText } from './index.js';
 
 describe('PNG provenance text', () => {
   it('round-trips UTF-8 entries and keeps the image decodable', async () => {
@@ -34,5 +34,44 @@ describe('PNG provenance text', () => {
         'bad\nkey': 'b',
       }),
     ).toThrow(expect.objectContaining({ code: 'USAGE' }));
+  });
+
+  it('replaces an entry already there under the same keyword instead of doubling it', async () => {
+    const png = new Uint8Array(
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: '#808080' } })
+        .png()
+        .toBuffer(),
+    );
+    const fromServer = withPngText(png, { parameters: 'server text', prompt: '{"3":{}}' });
+    const ours = withPngText(fromServer, { parameters: 'our text' });
+    expect(readPngText(ours)).toEqual({ prompt: '{"3":{}}', parameters: 'our text' });
+    const keywords =
+      Buffer.from(ours)
+        .toString('latin1')
+        .match(/parameters\0/g) ?? [];
+    expect(keywords).toHaveLength(1);
+  });
+
+  it('strips every metadata chunk losslessly, keeping the pixels byte for byte', async () => {
+    const source = sharp({ create: { width: 16, height: 9, channels: 3, background: '#a05030' } });
+    const png = new Uint8Array(
+      await source
+        .withExif({ IFD0: { Copyright: 'someone' } })
+        .png()
+        .toBuffer(),
+    );
+    const tagged = withPngText(png, { parameters: 'p', workflow: '{}' });
+    const stripped = stripPngMetadata(tagged);
+    expect(readPngText(stripped)).toEqual({});
+    expect((await sharp(Buffer.from(stripped)).metadata()).exif).toBeUndefined();
+    expect((await sharp(Buffer.from(png)).metadata()).exif).toBeDefined();
+    const [before, after] = await Promise.all(
+      [tagged, stripped].map((b) => sharp(Buffer.from(b)).raw().toBuffer()),
+    );
+    expect(after?.equals(before ?? Buffer.alloc(0))).toBe(true);
+    expect(stripped.length).toBeLessThan(tagged.length);
+    expect(() => stripPngMetadata(new Uint8Array([0xff, 0xd8, 0xff]))).toThrow(
+      expect.objectContaining({ code: 'IMAGE_UNSUPPORTED' }),
+    );
   });
 });

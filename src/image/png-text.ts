@@ -32,21 +32,80 @@ function itxt(keyword: string, text: string): Uint8Array {
   return chunk('iTXt', data);
 }
 
-/** Adds text entries (keyword → UTF-8 text) to a PNG, before its IEND chunk. */
+/** Chunk types that carry metadata rather than pixels: text, EXIF and the modification time. */
+const METADATA_CHUNKS = new Set(['tEXt', 'iTXt', 'zTXt', 'eXIf', 'tIME']);
+
+interface ChunkSpan {
+  readonly type: string;
+  readonly start: number;
+  readonly end: number;
+  readonly data: Uint8Array;
+}
+
+/** The chunks of a PNG, in file order, ending at IEND or at the first chunk that runs past the end. */
+function chunks(png: Uint8Array): ChunkSpan[] {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const latin1 = new TextDecoder('latin1');
+  const spans: ChunkSpan[] = [];
+  for (let offset = 8; offset + 12 <= png.length;) {
+    const length = view.getUint32(offset);
+    const end = offset + 12 + length;
+    if (end > png.length) break;
+    const type = latin1.decode(png.subarray(offset + 4, offset + 8));
+    spans.push({ type, start: offset, end, data: png.subarray(offset + 8, offset + 8 + length) });
+    if (type === 'IEND') break;
+    offset = end;
+  }
+  return spans;
+}
+
+/** The keyword of a tEXt, iTXt or zTXt chunk. */
+function keywordOf(span: ChunkSpan): string | undefined {
+  if (span.type !== 'tEXt' && span.type !== 'iTXt' && span.type !== 'zTXt') return undefined;
+  const nul = span.data.indexOf(0);
+  return nul > 0 ? new TextDecoder('latin1').decode(span.data.subarray(0, nul)) : undefined;
+}
+
+/** A PNG without the chunks `drop` selects, pixels untouched (no re-encoding). */
+function withoutChunks(png: Uint8Array, drop: (span: ChunkSpan) => boolean): Uint8Array {
+  const kept = chunks(png).filter((span) => !drop(span));
+  const size = 8 + kept.reduce((sum, span) => sum + span.end - span.start, 0);
+  const out = new Uint8Array(size);
+  out.set(png.subarray(0, 8), 0);
+  let offset = 8;
+  for (const span of kept) {
+    out.set(png.subarray(span.start, span.end), offset);
+    offset += span.end - span.start;
+  }
+  return out;
+}
+
+/**
+ * A PNG with every metadata chunk removed (text such as ComfyUI's embedded graph or A1111's
+ * `parameters`, EXIF, time): for export. Pixel data is copied as is, so this is lossless and fast.
+ */
+export function stripPngMetadata(png: Uint8Array): Uint8Array {
+  if (!isPng(png)) throw notPng('metadata can only be stripped from PNG files');
+  return withoutChunks(png, (span) => METADATA_CHUNKS.has(span.type));
+}
+
+function notPng(message: string): PortraitistError {
+  return new PortraitistError('IMAGE_UNSUPPORTED', message, {
+    issues: [
+      { path: 'image', message: 'expected PNG bytes for `image` but received another format' },
+    ],
+  });
+}
+
+/**
+ * Adds text entries (keyword → UTF-8 text) to a PNG, before its IEND chunk. An entry replaces any
+ * text chunk already there under the same keyword, so a server's own `parameters` is not doubled.
+ */
 export function withPngText(
   png: Uint8Array,
   entries: Readonly<Record<string, string>>,
 ): Uint8Array {
-  if (!isPng(png))
-    throw new PortraitistError(
-      'IMAGE_UNSUPPORTED',
-      'provenance can only be embedded in PNG files',
-      {
-        issues: [
-          { path: 'image', message: 'expected PNG bytes for `image` but received another format' },
-        ],
-      },
-    );
+  if (!isPng(png)) throw notPng('provenance can only be embedded in PNG files');
   for (const keyword of Object.keys(entries)) {
     if (!/^[\x20-\x7e]{1,79}$/.test(keyword))
       throw new PortraitistError('USAGE', `bad PNG text keyword`, {
@@ -58,6 +117,15 @@ export function withPngText(
         ],
       });
   }
+  const replaced = new Set(Object.keys(entries));
+  const base = withoutChunks(png, (span) => {
+    const keyword = keywordOf(span);
+    return keyword !== undefined && replaced.has(keyword);
+  });
+  return insertBeforeEnd(base, entries);
+}
+
+function insertBeforeEnd(png: Uint8Array, entries: Readonly<Record<string, string>>): Uint8Array {
   const iendAt = png.length - 12; // IEND is always the last 12 bytes of a well-formed PNG
   const added = Object.entries(entries).map(([k, v]) => itxt(k, v));
   const size = png.length + added.reduce((s, c) => s + c.length, 0);

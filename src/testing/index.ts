@@ -17,3 +17,11 @@ export {
   refusedFormatHeads,
 } from './files.js';
 export { smoothRegion, smoothingLevels } from './smoothing.js';
+export { resourceCounts, grownResources, leakedResources } from './resources.js';
+export { createFakeRenderer, type FakeRenderer } from './fakes/render.js';
+export {
+  startFakeComfy,
+  type FakeComfy,
+  type FakeComfyOptions,
+  type ComfyFault,
+} from './fakes/comfyui.js';

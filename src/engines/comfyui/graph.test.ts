@@ -9,6 +9,7 @@ import {
 import {
   bindTemplate,
   buildGraph,
+  templatePlaceholders,
   modelsFromObjectInfo,
   type ComfyGraph,
   type ServerModels,
@@ -49,6 +50,7 @@ const models: ServerModels = {
   ],
   samplers: ['euler', 'euler_ancestral', 'dpmpp_2m', 'dpmpp_2m_sde'],
   schedulers: ['simple', 'karras', 'normal'],
+  nodes: ['CheckpointLoaderSimple', 'KSampler', 'ControlNetLoader'],
 };
 
 const baseOptions = {
@@ -275,15 +277,104 @@ describe('buildGraph', () => {
     expect(caught(() => buildGraph(plain, { ...baseOptions, batchSize: 0 })).code).toBe('USAGE');
   });
 
-  it('refuses flux and hosted targets with ENGINE_CAPABILITY', () => {
-    for (const target of ['flux', 'gpt-image', 'midjourney'] as const) {
+  it('refuses hosted targets with ENGINE_CAPABILITY naming the target', () => {
+    for (const target of ['gpt-image', 'midjourney'] as const) {
       const error = caught(() => buildGraph(compile({}, target), baseOptions));
       expect(error.code).toBe('ENGINE_CAPABILITY');
       expect(error.issues[0]?.path).toBe('target');
     }
-    expect(caught(() => buildGraph(compile({}, 'flux'), baseOptions)).message).toContain(
-      'Save (API Format)',
+  });
+});
+
+describe('buildGraph for Flux checkpoints', () => {
+  const fluxModels: ServerModels = {
+    checkpoints: ['flux1-dev-fp8.safetensors'],
+    controlnets: ['FLUX.1-dev-ControlNet-Union-Pro.safetensors', 'control_v11p_sd15_openpose.pth'],
+    samplers: ['euler', 'dpmpp_2m'],
+    schedulers: ['simple', 'karras'],
+    nodes: [
+      'CheckpointLoaderSimple',
+      'KSampler',
+      'ControlNetLoader',
+      'FluxGuidance',
+      'EmptySD3LatentImage',
+    ],
+  };
+  const fluxOptions = {
+    ...baseOptions,
+    checkpoint: 'flux1-dev-fp8.safetensors',
+    models: fluxModels,
+  };
+  const outputsWithFlux = { ...outputs, FluxGuidance: 1, EmptySD3LatentImage: 1 };
+
+  it('runs KSampler at cfg 1 with the distilled guidance in FluxGuidance and a 16-channel latent', () => {
+    const compiled = compile({}, 'flux');
+    const graph = buildGraph(compiled, fluxOptions);
+    for (const [id, node] of Object.entries(graph))
+      for (const [input, value] of Object.entries(node.inputs))
+        if (isLink(value))
+          expect(value[1], `${id}.${input}`).toBeLessThan(
+            outputsWithFlux[graph[value[0]]?.class_type as keyof typeof outputsWithFlux] ?? 0,
+          );
+    const sampler = single(graph, 'KSampler').inputs;
+    expect(sampler).toMatchObject({ cfg: 1, sampler_name: 'euler', scheduler: 'simple' });
+    const guidance = graph[(sampler.positive as [string, number])[0]];
+    expect(guidance?.class_type).toBe('FluxGuidance');
+    expect(guidance?.inputs.guidance).toBe(compiled.params.guidance);
+    expect(graph[(guidance?.inputs.conditioning as [string, number])[0]]?.inputs.text).toBe(
+      compiled.positive,
     );
+    // Flux has no true negative: an empty text keeps KSampler's required input valid.
+    expect(compiled.negative).toBeNull();
+    expect(graph[(sampler.negative as [string, number])[0]]?.inputs.text).toBe('');
+    expect(single(graph, 'EmptySD3LatentImage').inputs).toMatchObject({
+      width: compiled.params.width,
+      height: compiled.params.height,
+    });
+  });
+
+  it('falls back to EmptyLatentImage on servers without the SD3 latent node', () => {
+    const models = {
+      ...fluxModels,
+      nodes: fluxModels.nodes.filter((n) => n !== 'EmptySD3LatentImage'),
+    };
+    const graph = buildGraph(compile({}, 'flux'), { ...fluxOptions, models });
+    expect(byClass(graph, 'EmptyLatentImage')).toHaveLength(1);
+  });
+
+  it('wires a pose through a Flux union ControlNet after FluxGuidance', () => {
+    const compiled = compile(
+      { references: [{ image: './pose.jpg', role: 'pose', weight: 0.7 }] },
+      'flux',
+    );
+    const graph = buildGraph(compiled, { ...fluxOptions, poseImage: 'portraitist/j1/pose.png' });
+    const apply = single(graph, 'ControlNetApplyAdvanced').inputs;
+    expect(graph[(apply.positive as [string, number])[0]]?.class_type).toBe('FluxGuidance');
+    expect(apply.strength).toBe(0.7);
+    expect(single(graph, 'ControlNetLoader').inputs.control_net_name).toBe(
+      'FLUX.1-dev-ControlNet-Union-Pro.safetensors',
+    );
+    expect(single(graph, 'KSampler').inputs.positive).toEqual([
+      Object.entries(graph).find(([, n]) => n.class_type === 'ControlNetApplyAdvanced')?.[0],
+      0,
+    ]);
+    // An SD1.5 OpenPose model would not steer a Flux model: refused, not substituted.
+    const noFluxNet = { ...fluxModels, controlnets: ['control_v11p_sd15_openpose.pth'] };
+    const error = caught(() =>
+      buildGraph(compiled, { ...fluxOptions, models: noFluxNet, poseImage: 'p.png' }),
+    );
+    expect(error.code).toBe('ENGINE_CAPABILITY');
+    expect(error.issues[0]?.path).toBe('controlnet');
+  });
+
+  it('refuses Flux on a server without FluxGuidance, and sizes off the 16-pixel grid', () => {
+    const old = { ...fluxModels, nodes: ['CheckpointLoaderSimple', 'KSampler'] };
+    const error = caught(() => buildGraph(compile({}, 'flux'), { ...fluxOptions, models: old }));
+    expect(error.code).toBe('ENGINE_CAPABILITY');
+    expect(error.issues.map((i) => i.path)).toEqual(['nodes.FluxGuidance']);
+    const compiled = compile({}, 'flux');
+    const odd = { ...compiled, params: { ...compiled.params, width: 1000 } };
+    expect(caught(() => buildGraph(odd, fluxOptions)).issues[0]?.path).toBe('params.width');
   });
 });
 
@@ -322,6 +413,7 @@ describe('modelsFromObjectInfo', () => {
       controlnets: ['controlnet-openpose-sdxl.safetensors'],
       samplers: ['euler', 'dpmpp_2m'],
       schedulers: ['simple', 'karras'],
+      nodes: ['CheckpointLoaderSimple', 'ControlNetLoader', 'KSampler'],
     });
   });
 
@@ -419,10 +511,25 @@ describe('bindTemplate', () => {
     expect(image.message).toContain('node 1 input `image`');
   });
 
-  it('refuses a template without {{positive}}, embedded placeholders, dangling links and huge seeds', () => {
+  it('refuses a template that binds nothing of the brief, embedded placeholders, dangling links and huge seeds', () => {
     const withoutPositive: Record<string, unknown> = { ...template };
     delete withoutPositive['4'];
-    expect(caught(() => bindTemplate(withoutPositive, values)).message).toContain('{{positive}}');
+    // An image-only workflow (LoadImage → ImageInvert → SaveImage) still takes the brief's photo.
+    expect(bindTemplate(withoutPositive, values)['1']?.inputs.image).toBe(values.images?.['input']);
+    const bindsNothing = {
+      '1': { class_type: 'LoadImage', inputs: { image: 'fixed.png' } },
+      '3': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'x' } },
+    };
+    expect(caught(() => bindTemplate(bindsNothing, values)).message).toContain('{{positive}}');
+    expect(templatePlaceholders(template)).toEqual([
+      'image:input',
+      'positive',
+      'width',
+      'height',
+      'batch_size',
+      'negative',
+      'seed',
+    ]);
     const embedded = {
       ...template,
       '4': { class_type: 'CLIPTextEncode', inputs: { text: 'a {{positive}} b' } },

@@ -1,10 +1,13 @@
-// ComfyUI API-format graphs: built from a compiled prompt for SD1.5/SDXL, or bound from an artist's
-// own workflow. Node names, input names and output indexes follow backends.md §1.9/§1.10; anything
-// backends.md does not document (Flux loaders, IP-Adapter, OpenPose preprocessing) is refused, not guessed.
+// ComfyUI API-format graphs: built from a compiled prompt for SD1.5, SDXL and Flux checkpoints, or
+// bound from an artist's own workflow. Node names, input names and output indexes follow
+// backends.md §1.9/§1.10; Flux adds the core FluxGuidance node (comfy_extras/nodes_flux.py: inputs
+// `conditioning`, `guidance`) and is only built when the server lists it. IP-Adapter and OpenPose
+// preprocessing live in custom-node packs, so they are refused, not guessed.
 import { z } from 'zod';
 import type { Target } from '../../brief/index.js';
 import { PortraitistError, type Issue } from '../../errors/index.js';
 import type { CompiledPrompt, ControlRequest } from '../../prompt/index.js';
+import { describeValue, valueAt, zodIssues } from '../remote/validate.js';
 
 /** An API-format ComfyUI graph: node id → node; a link is `[nodeId, outputIndex]` (backends.md §1.9). */
 export type ComfyGraph = Record<
@@ -18,7 +21,18 @@ export interface ServerModels {
   controlnets: string[];
   samplers: string[];
   schedulers: string[];
+  /** Node classes the server has (the keys of /object_info), for optional nodes such as FluxGuidance. */
+  nodes: string[];
 }
+
+/** The node classes whose /object_info the engine reads (GET /object_info/{class} each). */
+export const discoveredNodeClasses = [
+  'CheckpointLoaderSimple',
+  'KSampler',
+  'ControlNetLoader',
+  'FluxGuidance',
+  'EmptySD3LatentImage',
+] as const;
 
 /** Options of {@link buildGraph}. */
 export interface BuildGraphOptions {
@@ -73,19 +87,11 @@ const comboOptions = (combo: Combo): string[] =>
 export function modelsFromObjectInfo(objectInfo: unknown): ServerModels {
   const parsed = objectInfoSchema.safeParse(objectInfo);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue): Issue => {
-      const path = issue.path.map(String).join('.');
-      const expected =
-        issue.code === 'invalid_union'
-          ? 'a combo list ([[names…], {…}] or ["COMBO", {options}])'
-          : issue.code === 'invalid_type'
-            ? `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`
-            : issue.message;
-      return {
-        path,
-        message: `expected ${expected} for \`${path || '/object_info'}\` but received ${describe(valueAt(objectInfo, issue.path))}`,
-      };
-    });
+    const issues = zodIssues(parsed.error, objectInfo, (issue) =>
+      issue.code === 'invalid_union'
+        ? 'a combo list ([[names…], {…}] or ["COMBO", {options}])'
+        : undefined,
+    );
     throw new PortraitistError(
       'ENGINE_FAILED',
       `malformed /object_info answer from ComfyUI: ${issues.map((i) => i.path || '(root)').join(', ')}`,
@@ -101,25 +107,8 @@ export function modelsFromObjectInfo(objectInfo: unknown): ServerModels {
         : comboOptions(info.ControlNetLoader.input.required.control_net_name),
     samplers: comboOptions(info.KSampler.input.required.sampler_name),
     schedulers: comboOptions(info.KSampler.input.required.scheduler),
+    nodes: Object.keys(objectInfo as Record<string, unknown>),
   };
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
 
 // --- buildGraph -----------------------------------------------------------------------------------
@@ -138,10 +127,16 @@ export function comfySamplerName(sampler: string): string {
 
 const link = (node: string, output: number): [string, number] => [node, output];
 
-/** Builds the SD1.5/SDXL txt2img graph of §1.9 (plus the ControlNet branch of §1.10 for a pose image). */
+type GraphFamily = 'sd15' | 'sdxl' | 'flux';
+
+/**
+ * Builds the txt2img graph of §1.9 for an SD1.5, SDXL or Flux checkpoint (plus the ControlNet branch
+ * of §1.10 for a pose image). Flux runs at KSampler cfg 1 with its distilled guidance in FluxGuidance.
+ */
 export function buildGraph(compiled: CompiledPrompt, options: BuildGraphOptions): ComfyGraph {
   const target = compiled.target;
-  if (target !== 'sd15' && target !== 'sdxl') throw unsupportedTarget(target);
+  if (target !== 'sd15' && target !== 'sdxl' && target !== 'flux') throw unsupportedTarget(target);
+  const flux = target === 'flux';
   checkSeed(options.seed, 'seed');
   checkInteger(options.batchSize, 'batchSize', 1, 4096);
 
@@ -149,24 +144,33 @@ export function buildGraph(compiled: CompiledPrompt, options: BuildGraphOptions)
   const width = required(params.width, 'params.width');
   const height = required(params.height, 'params.height');
   const steps = required(params.steps, 'params.steps');
-  const cfg = required(params.guidance, 'params.guidance');
+  const guidance = required(params.guidance, 'params.guidance');
   const sampler = comfySamplerName(required(params.sampler, 'params.sampler'));
   const scheduler = required(params.scheduler, 'params.scheduler');
-  // EmptyLatentImage floors sizes to multiples of 8 silently (§1.1); refuse instead of drifting.
+  const nodes = options.models.nodes;
+  // Flux latents are 16-channel at 1/8 scale in 2×2 patches: the SD3 latent node (step 16) fits them.
+  const sd3Latent = flux && nodes.includes('EmptySD3LatentImage');
+  const multiple = sd3Latent ? 16 : 8;
+  // The latent nodes floor sizes silently (§1.1); refuse instead of drifting.
   for (const [name, value] of [
     ['params.width', width],
     ['params.height', height],
   ] as const) {
     checkInteger(value, name, 16, 16384);
-    if (value % 8 !== 0)
-      throw usage(`\`${name}\` must be a multiple of 8 for ComfyUI but is ${value}`, name);
+    if (value % multiple !== 0)
+      throw usage(
+        `\`${name}\` must be a multiple of ${multiple} for ComfyUI${sd3Latent ? ' Flux latents' : ''} but is ${value}`,
+        name,
+      );
   }
   checkInteger(steps, 'params.steps', 1, 10000);
-  if (!(cfg >= 0 && cfg <= 100))
-    throw usage(
-      `\`params.guidance\` must be within 0..100 for KSampler cfg but is ${cfg}`,
-      'params.guidance',
-    );
+  const cfg = flux ? numberOr(params.extra['cfg'], 1) : guidance;
+  for (const [name, value] of [
+    ['params.guidance', guidance],
+    ['params.extra.cfg', cfg],
+  ] as const)
+    if (!(value >= 0 && value <= 100))
+      throw usage(`\`${name}\` must be within 0..100 but is ${value}`, name);
 
   // Every control must be wired or refused: a dropped reference would be a silent lie.
   const pose = poseControl(compiled.controls);
@@ -174,6 +178,12 @@ export function buildGraph(compiled: CompiledPrompt, options: BuildGraphOptions)
   checkOffered(issues, 'checkpoint', options.checkpoint, options.models.checkpoints);
   checkOffered(issues, 'sampler', sampler, options.models.samplers);
   checkOffered(issues, 'scheduler', scheduler, options.models.schedulers);
+  if (flux && !nodes.includes('FluxGuidance'))
+    issues.push({
+      path: 'nodes.FluxGuidance',
+      message:
+        'expected the FluxGuidance node for `nodes.FluxGuidance` (core ComfyUI since August 2024) but the server does not list it; update ComfyUI',
+    });
   const wantsPose = pose !== undefined || options.poseImage !== undefined;
   const controlnet = wantsPose ? pickControlNet(issues, target, options) : undefined;
   if (issues.length > 0)
@@ -195,13 +205,14 @@ export function buildGraph(compiled: CompiledPrompt, options: BuildGraphOptions)
 
   // With a pose, the sampler takes both conditionings from ControlNetApplyAdvanced (outputs 0 and 1), as in §1.10.
   const posed = pose !== undefined && options.poseImage !== undefined && controlnet !== undefined;
+  const positive = flux ? link('14', 0) : link('6', 0);
   // Node ids follow the §1.10 example so graphs read alike in ComfyUI's queue and history.
   const graph: ComfyGraph = {
     '4': node('CheckpointLoaderSimple', 'Load Checkpoint', { ckpt_name: options.checkpoint }),
     '6': node('CLIPTextEncode', 'Positive', { text: compiled.positive, clip: link('4', 1) }),
-    // SD families always have a negative; '' keeps the node valid if a caller passes none.
+    // Flux has no true negative (cfg 1 ignores it) and SD families always have one; '' keeps the node valid.
     '7': node('CLIPTextEncode', 'Negative', { text: compiled.negative ?? '', clip: link('4', 1) }),
-    '5': node('EmptyLatentImage', 'Empty Latent', {
+    '5': node(sd3Latent ? 'EmptySD3LatentImage' : 'EmptyLatentImage', 'Empty Latent', {
       width,
       height,
       batch_size: options.batchSize,
@@ -213,7 +224,7 @@ export function buildGraph(compiled: CompiledPrompt, options: BuildGraphOptions)
       cfg,
       sampler_name: sampler,
       scheduler,
-      positive: posed ? link('13', 0) : link('6', 0),
+      positive: posed ? link('13', 0) : positive,
       negative: posed ? link('13', 1) : link('7', 0),
       latent_image: link('5', 0),
       denoise: 1,
@@ -224,11 +235,16 @@ export function buildGraph(compiled: CompiledPrompt, options: BuildGraphOptions)
       filename_prefix: options.filenamePrefix ?? 'portraitist',
     }),
   };
+  if (flux)
+    graph['14'] = node('FluxGuidance', 'Flux Guidance', {
+      conditioning: link('6', 0),
+      guidance,
+    });
   if (posed) {
     graph['10'] = node('LoadImage', 'Pose skeleton', { image: options.poseImage });
     graph['12'] = node('ControlNetLoader', 'Load ControlNet', { control_net_name: controlnet });
     graph['13'] = node('ControlNetApplyAdvanced', 'Apply ControlNet (pose)', {
-      positive: link('6', 0),
+      positive,
       negative: link('7', 0),
       control_net: link('12', 0),
       image: link('10', 0),
@@ -240,6 +256,10 @@ export function buildGraph(compiled: CompiledPrompt, options: BuildGraphOptions)
   return graph;
 }
 
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
 function node(
   classType: string,
   title: string,
@@ -249,18 +269,14 @@ function node(
 }
 
 function unsupportedTarget(target: Target): PortraitistError {
-  const why =
-    target === 'flux'
-      ? 'Flux needs its own UNet/text-encoder loaders, which this builder does not wire; run a Flux workflow of your own through a template (Save (API Format) in ComfyUI)'
-      : `${target} is a hosted service, not a ComfyUI model family`;
   return new PortraitistError(
     'ENGINE_CAPABILITY',
-    `the ComfyUI graph builder renders sd15 and sdxl only: ${why}`,
+    `the ComfyUI graph builder renders sd15, sdxl and flux checkpoints: ${target} is a hosted service, not a ComfyUI model family`,
     {
       issues: [
         {
           path: 'target',
-          message: `expected one of sd15, sdxl for \`target\` but received ${target}`,
+          message: `expected one of sd15, sdxl, flux for \`target\` but received ${target}`,
         },
       ],
     },
@@ -289,7 +305,7 @@ function poseControl(controls: readonly ControlRequest[]): ControlRequest | unde
 
 function pickControlNet(
   issues: Issue[],
-  target: 'sd15' | 'sdxl',
+  target: GraphFamily,
   options: BuildGraphOptions,
 ): string | undefined {
   const available = options.models.controlnets;
@@ -306,13 +322,18 @@ function pickControlNet(
     return undefined;
   }
   // Prefer an OpenPose model of the right family by name; a canny or SD1.5 model would mislead.
-  const openpose = available.filter((name) => /openpose/i.test(name));
-  const xl = (name: string): boolean => /xl/i.test(name);
-  const chosen = openpose.find((name) => xl(name) === (target === 'sdxl')) ?? openpose[0];
+  // Flux pose control usually comes in "union" ControlNets, which take an OpenPose image too.
+  const family = (name: string): GraphFamily =>
+    /flux/i.test(name) ? 'flux' : /xl/i.test(name) ? 'sdxl' : 'sd15';
+  const posing = available.filter((name) =>
+    target === 'flux' ? /flux/i.test(name) && /pose|union/i.test(name) : /openpose/i.test(name),
+  );
+  const chosen =
+    posing.find((name) => family(name) === target) ?? (target === 'flux' ? undefined : posing[0]);
   if (chosen === undefined)
     issues.push({
       path: 'controlnet',
-      message: `expected an OpenPose ControlNet for \`controlnet\` but received none among ${list(available)}; pass \`controlnet\` to choose one`,
+      message: `expected ${target === 'flux' ? 'a Flux pose or union' : 'an OpenPose'} ControlNet for \`controlnet\` but received none among ${list(available)}; pass \`controlnet\` to choose one`,
     });
   return chosen;
 }
@@ -394,7 +415,7 @@ export function bindTemplate(template: unknown, values: TemplateValues): ComfyGr
       const expected = issue.code === 'invalid_type' ? issue.expected : issue.message;
       return {
         path,
-        message: `expected ${expected} for \`${path}\` but received ${describe(valueAt(template, issue.path))}`,
+        message: `expected ${expected} for \`${path}\` but received ${describeValue(valueAt(template, issue.path))}`,
       };
     });
     throw new PortraitistError(
@@ -407,7 +428,7 @@ export function bindTemplate(template: unknown, values: TemplateValues): ComfyGr
   const ids = Object.keys(graph);
   if (ids.length === 0) throw usage('the ComfyUI template has no nodes', 'template');
 
-  let sawPositive = false;
+  let bindsBrief = false;
   for (const [id, templateNode] of Object.entries(graph)) {
     for (const [input, value] of Object.entries(templateNode.inputs)) {
       const where = `${id}.inputs.${input}`;
@@ -428,16 +449,32 @@ export function bindTemplate(template: unknown, values: TemplateValues): ComfyGr
           `node ${id} input \`${input}\` has a placeholder inside other text; a placeholder must be the whole value`,
           where,
         );
-      if (name === 'positive') sawPositive = true;
+      if (name === 'positive' || name.startsWith('image:')) bindsBrief = true;
       templateNode.inputs[input] = placeholderValue(name, values, id, input, where);
     }
   }
-  if (!sawPositive)
+  // A graph that takes neither the prompt nor a reference photo would ignore the brief entirely.
+  if (!bindsBrief)
     throw usage(
-      'the ComfyUI template has no `{{positive}}` input, so the prompt would be ignored',
+      'the ComfyUI template binds nothing from the brief: put `{{positive}}` in a text input or `{{image:<role>}}` in a LoadImage',
       'template',
     );
   return graph;
+}
+
+/** The placeholder names a template uses (`positive`, `seed`, `image:identity`, …), in node order. */
+export function templatePlaceholders(template: unknown): string[] {
+  const names: string[] = [];
+  if (typeof template !== 'object' || template === null) return names;
+  for (const templateNode of Object.values(template as Record<string, unknown>)) {
+    const inputs = (templateNode as { inputs?: unknown } | null)?.inputs;
+    if (typeof inputs !== 'object' || inputs === null) continue;
+    for (const value of Object.values(inputs as Record<string, unknown>)) {
+      const name = typeof value === 'string' ? placeholderPattern.exec(value)?.[1] : undefined;
+      if (name !== undefined && !names.includes(name)) names.push(name);
+    }
+  }
+  return names;
 }
 
 function placeholderValue(

@@ -1,0 +1,498 @@
+// The ComfyUI engine: discover what the server has, build (or bind) one graph per candidate, upload
+// control images, connect the WebSocket, queue every candidate, follow progress, confirm each result
+// in /history, download it from /view. Cancellation interrupts the running prompt and removes the
+// queued ones; clean-up deletes our history entries so other clients cannot read them (§1.11).
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Target } from '../../brief/index.js';
+import { PortraitistError } from '../../errors/index.js';
+import type { ControlRequest } from '../../prompt/index.js';
+import type { Vision } from '../../vision/index.js';
+import {
+  poseSkeleton,
+  poseSkeletonFromVision,
+  referenceFor,
+  type PoseSkeletonSource,
+} from '../controls.js';
+import { candidatePng } from '../remote/images.js';
+import { checkCount, checkSeedRange, makeCandidate, throwIfAborted } from '../request.js';
+import type {
+  Candidate,
+  Engine,
+  EngineCapabilities,
+  GenerateOptions,
+  GenerationRequest,
+} from '../types.js';
+import {
+  createComfyClient,
+  type ComfyClient,
+  type ComfyFile,
+  type ComfyHistoryEntry,
+  type ComfySocket,
+} from './client.js';
+import {
+  bindTemplate,
+  buildGraph,
+  discoveredNodeClasses,
+  modelsFromObjectInfo,
+  templatePlaceholders,
+  type ComfyGraph,
+  type ServerModels,
+} from './graph.js';
+
+/** Options of {@link createComfyEngine}. */
+export interface ComfyEngineOptions {
+  /** The server, e.g. http://127.0.0.1:8188 (`user:pass@` becomes Basic auth for a proxy). */
+  readonly url: string;
+  /** Checkpoint file name as the server lists it; by default the first that fits the target family. */
+  readonly checkpoint?: string;
+  /** ControlNet for pose references; by default an OpenPose model of the right family. */
+  readonly controlnet?: string;
+  /** An API-format workflow with `{{…}}` placeholders, run instead of the built graph. */
+  readonly template?: unknown;
+  /** Draws pose skeletons; given `vision`, one is made from it. */
+  readonly vision?: Vision;
+  readonly poseSkeleton?: PoseSkeletonSource;
+  /** Time allowed for one HTTP request (default 60 s). */
+  readonly timeoutMs?: number;
+  /** Time allowed for one candidate from queueing to its image (default 30 min). */
+  readonly jobTimeoutMs?: number;
+  /** How often /history is polled while waiting, as the source of truth behind the events (default 1 s). */
+  readonly pollMs?: number;
+  readonly retries?: number;
+  readonly backoffMs?: number;
+  /** Leave our prompts in the server's history (by default they are deleted after download). */
+  readonly keepHistory?: boolean;
+  readonly fetch?: typeof globalThis.fetch;
+  readonly now?: () => Date;
+  /** Unguessable ids for the client and prompts (§1.11); injectable for tests. */
+  readonly randomId?: () => string;
+}
+
+const comfyTargets: readonly Target[] = ['sd15', 'sdxl', 'flux'];
+
+/** Picks a checkpoint for the target family by name, or names what is there. */
+function defaultCheckpoint(target: Target, checkpoints: readonly string[]): string {
+  const family = (name: string): Target =>
+    /flux/i.test(name) ? 'flux' : /xl|pony|illustrious/i.test(name) ? 'sdxl' : 'sd15';
+  const found = checkpoints.find((name) => family(name) === target);
+  if (found !== undefined) return found;
+  const message = `expected a ${target} checkpoint for \`checkpoint\` but the server lists ${checkpoints.length === 0 ? 'none' : checkpoints.slice(0, 8).join(', ')}; pass one by name`;
+  throw new PortraitistError('ENGINE_CAPABILITY', `no ${target} checkpoint on the ComfyUI server`, {
+    issues: [{ path: 'checkpoint', message }],
+  });
+}
+
+/** The ComfyUI engine (see {@link ComfyEngineOptions}). */
+export function createComfyEngine(options: ComfyEngineOptions): Engine {
+  const client: ComfyClient = createComfyClient({
+    baseUrl: options.url,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.retries === undefined ? {} : { retries: options.retries }),
+    ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
+  });
+  const now = options.now ?? (() => new Date());
+  const randomId = options.randomId ?? (() => randomUUID());
+  const pollMs = options.pollMs ?? 1_000;
+  const jobTimeoutMs = options.jobTimeoutMs ?? 30 * 60_000;
+  const skeletons =
+    options.poseSkeleton ??
+    (options.vision === undefined ? undefined : poseSkeletonFromVision(options.vision));
+  const template = options.template;
+  const placeholders = template === undefined ? [] : templatePlaceholders(template);
+  let discovery: Promise<ServerModels> | undefined;
+
+  const capabilities: EngineCapabilities = {
+    id: 'comfyui',
+    targets: comfyTargets,
+    poseControl: true,
+    identityReference: template !== undefined && placeholders.includes('image:identity'),
+    img2img: template !== undefined && placeholders.some((p) => p.startsWith('image:')),
+    needsReferencePhoto: template !== undefined && !placeholders.includes('positive'),
+    maxCount: 256,
+    sizes: { min: 16, max: 16384, multipleOf: 8 },
+  };
+
+  async function models(signal: AbortSignal | undefined): Promise<ServerModels> {
+    discovery ??= client
+      .objectInfo(discoveredNodeClasses, signal)
+      .then((info) => modelsFromObjectInfo(info));
+    try {
+      return await discovery;
+    } catch (error) {
+      discovery = undefined; // a failed discovery is tried again next time
+      throw error;
+    }
+  }
+
+  return {
+    id: 'comfyui',
+    describe: () => capabilities,
+    async generate(request: GenerationRequest, generateOptions: GenerateOptions = {}) {
+      const { signal, onProgress } = generateOptions;
+      throwIfAborted(signal);
+      checkCount(request.count, capabilities.maxCount);
+      checkSeedRange(request.seed, request.count);
+      const { compiled } = request;
+      if (!comfyTargets.includes(compiled.target))
+        throw new PortraitistError(
+          'ENGINE_CAPABILITY',
+          `ComfyUI renders sd15, sdxl and flux prompts, not ${compiled.target}`,
+          {
+            issues: [
+              {
+                path: 'target',
+                message: `expected one of sd15, sdxl, flux for \`target\` but received ${compiled.target}`,
+              },
+            ],
+          },
+        );
+      const total = request.count;
+      // `done` counts finished candidates: events of a later prompt may arrive before an earlier
+      // one is downloaded, and the count must never go back.
+      let completed = 0;
+      const report = (progress: Parameters<NonNullable<GenerateOptions['onProgress']>>[0]) =>
+        onProgress?.({ ...progress, done: completed });
+      report({ stage: 'discovering the server', done: 0, total });
+      const began = performance.now();
+      const server = await models(signal);
+      const job = randomId().replace(/-/g, '').slice(0, 16);
+      const width = compiled.params.width ?? 1024;
+      const height = compiled.params.height ?? 1024;
+      const pose = compiled.controls.find((c) => c.mechanism === 'controlnet-openpose');
+      const checkpoint =
+        template === undefined
+          ? (options.checkpoint ?? defaultCheckpoint(compiled.target, server.checkpoints))
+          : undefined;
+      const graphFor = (seed: number, index: number, uploads: UploadedImages): ComfyGraph =>
+        template === undefined
+          ? buildGraph(compiled, {
+              checkpoint: checkpoint ?? '',
+              models: server,
+              seed,
+              batchSize: 1,
+              ...(uploads.pose === undefined ? {} : { poseImage: uploads.pose }),
+              ...(options.controlnet === undefined ? {} : { controlnet: options.controlnet }),
+              filenamePrefix: `portraitist/${job}/c${index}`,
+            })
+          : bindTemplate(template, {
+              positive: compiled.positive,
+              negative: compiled.negative ?? '',
+              seed,
+              width,
+              height,
+              batchSize: 1,
+              images: uploads.byName,
+            });
+      // Check the graph against the server before uploading anything: fail early, leave nothing behind.
+      graphFor(request.seed, 0, placeholderUploads(pose, placeholders));
+      throwIfAborted(signal);
+
+      report({ stage: 'uploading references', done: 0, total });
+      const uploads = await uploadImages(request, pose, { width, height }, job, signal);
+      const graphs = Array.from({ length: total }, (_, k) =>
+        graphFor(request.seed + k, k, uploads),
+      );
+
+      const clientId = randomId();
+      const promptIds = graphs.map(() => randomId());
+      const finished = new Set<string>();
+      const watches = new Map<string, PromptWatch>();
+      let socket: ComfySocket | undefined;
+      let unfollow: () => void = () => undefined;
+      let queuedAny = false;
+      try {
+        socket = await client.connect(clientId, signal).catch((error: unknown) => {
+          if (error instanceof PortraitistError && error.code === 'ABORTED') throw error;
+          // Without events the run still completes: /history is polled either way.
+          return undefined;
+        });
+        unfollow = follow(socket);
+        report({ stage: 'queueing', done: 0, total });
+        for (let k = 0; k < total; k++) {
+          await client.queue(
+            graphs[k] as ComfyGraph,
+            { clientId, promptId: promptIds[k] as string },
+            signal,
+          );
+          queuedAny = true;
+        }
+        const candidates: Candidate[] = [];
+        for (let k = 0; k < total; k++) {
+          const promptId = promptIds[k] as string;
+          const started = performance.now();
+          const entry = await waitForPrompt(promptId, k);
+          finished.add(promptId);
+          const file = pickImage(entry, promptId);
+          report({ stage: 'downloading', done: k, total, fraction: 1 });
+          const png = await candidatePng(
+            await client.view(file, signal),
+            'ComfyUI',
+            `the image ${file.subfolder === '' ? '' : `${file.subfolder}/`}${file.filename}`,
+          );
+          candidates.push(
+            makeCandidate(request, {
+              engine: 'comfyui',
+              image: png,
+              seed: request.seed + k,
+              parameters: {
+                ...(checkpoint === undefined ? { workflow: 'template' } : { checkpoint }),
+                ...(compiled.params.sampler === null ? {} : { sampler: compiled.params.sampler }),
+                ...(compiled.params.scheduler === null
+                  ? {}
+                  : { scheduler: compiled.params.scheduler }),
+                ...(compiled.params.steps === null ? {} : { steps: compiled.params.steps }),
+                ...(compiled.params.guidance === null
+                  ? {}
+                  : { guidance: compiled.params.guidance }),
+                ...(uploads.pose === undefined ? {} : { poseControl: true }),
+                promptId,
+                server: client.origin,
+              },
+              // The first candidate also carries discovery and upload; later ones their own wait.
+              totalMs: k === 0 ? performance.now() - began : performance.now() - started,
+              createdAt: now(),
+            }),
+          );
+          completed = k + 1;
+          report({ stage: 'candidate done', done: completed, total, fraction: 1 });
+        }
+        return candidates;
+      } catch (error) {
+        const unfinished = promptIds.filter((id) => !finished.has(id));
+        if (queuedAny && unfinished.length > 0) {
+          // Stop what we started: interrupt the one running (a no-op for the others), drop the rest.
+          await Promise.allSettled(unfinished.map((id) => client.interrupt(id)));
+          await client.deleteQueued(unfinished).catch(() => undefined);
+        }
+        if (
+          signal?.aborted === true &&
+          !(error instanceof PortraitistError && error.code === 'ABORTED')
+        )
+          throw new PortraitistError('ABORTED', 'generation was cancelled', { cause: error });
+        throw error;
+      } finally {
+        unfollow();
+        socket?.close();
+        if (options.keepHistory !== true && queuedAny)
+          await client.deleteHistory(promptIds).catch(() => undefined);
+      }
+
+      /** Routes WebSocket events of our prompts to progress reports and to the waiting loop. */
+      function follow(socket: ComfySocket | undefined): () => void {
+        if (socket === undefined) return () => undefined;
+        const indexOf = new Map(promptIds.map((id, k) => [id, k]));
+        let current = promptIds[0];
+        const title = (index: number, id: string | null) => {
+          const node = id === null ? undefined : graphs[index]?.[id];
+          return node === undefined ? undefined : (node._meta?.title ?? node.class_type);
+        };
+        return socket.listen((event) => {
+          if (event.type === 'status') return;
+          const promptId = event.promptId ?? current;
+          const index = promptId === undefined ? undefined : indexOf.get(promptId);
+          if (index === undefined || promptId === undefined) return;
+          const watch = watchOf(promptId);
+          switch (event.type) {
+            case 'preview':
+              report({
+                stage: 'sampling',
+                done: index,
+                total,
+                preview: { image: event.image, format: event.format },
+              });
+              break;
+            case 'execution_start':
+              current = promptId;
+              report({ stage: 'running', done: index, total, fraction: 0 });
+              break;
+            case 'executing': {
+              const node = title(index, event.node);
+              if (event.node === null) watch.wake();
+              else report({ stage: 'running', done: index, total, ...(node ? { node } : {}) });
+              break;
+            }
+            case 'progress': {
+              const node = title(index, event.node);
+              report({
+                stage: 'sampling',
+                done: index,
+                total,
+                fraction: event.value / event.max,
+                step: event.value,
+                steps: event.max,
+                ...(node ? { node } : {}),
+              });
+              break;
+            }
+            case 'execution_error':
+              watch.failure = new PortraitistError(
+                'ENGINE_FAILED',
+                `ComfyUI failed in node ${event.nodeId} (${event.nodeType}): ${event.message}`,
+                { source: client.origin },
+              );
+              watch.wake();
+              break;
+            case 'execution_success':
+            case 'execution_interrupted':
+              watch.wake();
+              break;
+            case 'executed':
+              break;
+          }
+        });
+      }
+
+      function watchOf(promptId: string): PromptWatch {
+        let watch = watches.get(promptId);
+        if (watch === undefined) {
+          const created: PromptWatch = {
+            signalled: false,
+            wake() {
+              created.signalled = true;
+              created.sleeper?.();
+            },
+          };
+          watch = created;
+          watches.set(promptId, watch);
+        }
+        return watch;
+      }
+
+      /** Waits for one prompt: events make it prompt, /history is the source of truth. */
+      async function waitForPrompt(promptId: string, index: number): Promise<ComfyHistoryEntry> {
+        const watch = watchOf(promptId);
+        const deadline = performance.now() + jobTimeoutMs;
+        report({ stage: 'queued', done: index, total });
+        for (;;) {
+          if (watch.failure !== undefined) throw watch.failure;
+          // An event may arrive while /history is being read: remember it, so no poll interval is lost.
+          watch.signalled = false;
+          const entry = await client.history(promptId, signal);
+          if (entry !== undefined && (entry.status.completed || entry.status.statusStr === 'error'))
+            return checkEntry(entry, promptId);
+          if (performance.now() > deadline)
+            throw new PortraitistError(
+              'ENGINE_TIMEOUT',
+              `ComfyUI did not finish candidate ${index + 1} within ${jobTimeoutMs} ms (jobTimeoutMs)`,
+              { source: client.origin },
+            );
+          if (watch.signalled) continue;
+          // Sleep until the next poll, or until an event says the prompt is done.
+          const nap = new AbortController();
+          watch.sleeper = () => nap.abort();
+          const napSignal =
+            signal === undefined ? nap.signal : AbortSignal.any([signal, nap.signal]);
+          await delay(pollMs, undefined, { signal: napSignal }).catch(() => undefined);
+          watch.sleeper = undefined;
+          throwIfAborted(signal);
+        }
+      }
+    },
+    async dispose() {
+      discovery = undefined;
+    },
+  };
+
+  /** Uploads what the graph takes: the pose skeleton, and reference photos a template names. */
+  async function uploadImages(
+    request: GenerationRequest,
+    pose: ControlRequest | undefined,
+    size: { width: number; height: number },
+    job: string,
+    signal: AbortSignal | undefined,
+  ): Promise<UploadedImages> {
+    // A per-job random subfolder and server-side names: never a client-supplied path (§1.11).
+    const subfolder = `portraitist/${job}`;
+    const put = async (image: Uint8Array): Promise<string> => {
+      const file = await client.upload(image, { name: `${randomId()}.png`, subfolder }, signal);
+      return file.subfolder === '' ? file.filename : `${file.subfolder}/${file.filename}`;
+    };
+    const wantsSkeleton =
+      (template === undefined && pose !== undefined) ||
+      placeholders.includes('image:pose-skeleton');
+    let skeleton: string | undefined;
+    if (wantsSkeleton && pose !== undefined)
+      skeleton = await put(await poseSkeleton(request, pose, 'ComfyUI', skeletons, size));
+    const byName: Record<string, string> = {};
+    if (skeleton !== undefined) byName['pose-skeleton'] = skeleton;
+    for (const name of placeholders) {
+      if (!name.startsWith('image:') || name === 'image:pose-skeleton') continue;
+      const role = name.slice('image:'.length);
+      const reference = referenceFor(
+        request,
+        {
+          role: role as ControlRequest['role'],
+          image: role,
+          mechanism: 'template',
+          preprocess: 'none',
+          weight: 1,
+        },
+        'ComfyUI',
+      );
+      byName[role] = await put(reference.image);
+    }
+    return {
+      ...(template === undefined && skeleton !== undefined ? { pose: skeleton } : {}),
+      byName,
+    };
+  }
+}
+
+/** What the waiting loop knows of one prompt from the event stream. */
+interface PromptWatch {
+  signalled: boolean;
+  failure?: PortraitistError;
+  sleeper?: () => void;
+  wake(): void;
+}
+
+interface UploadedImages {
+  /** LoadImage name of the pose skeleton for the built graph. */
+  readonly pose?: string;
+  /** LoadImage names for a template's `{{image:<name>}}` placeholders. */
+  readonly byName: Readonly<Record<string, string>>;
+}
+
+/** Stand-in upload names, to check a graph against the server before uploading. */
+function placeholderUploads(
+  pose: ControlRequest | undefined,
+  placeholders: readonly string[],
+): UploadedImages {
+  const byName: Record<string, string> = {};
+  for (const name of placeholders)
+    if (name.startsWith('image:')) byName[name.slice('image:'.length)] = 'pending.png';
+  return { ...(pose === undefined ? {} : { pose: 'pending.png' }), byName };
+}
+
+function checkEntry(entry: ComfyHistoryEntry, promptId: string): ComfyHistoryEntry {
+  if (entry.interrupted)
+    throw new PortraitistError(
+      'ENGINE_FAILED',
+      `ComfyUI interrupted prompt ${promptId} (someone pressed cancel or called /interrupt)`,
+    );
+  if (entry.status.statusStr === 'error' || entry.error !== undefined) {
+    const error = entry.error;
+    throw new PortraitistError(
+      'ENGINE_FAILED',
+      error === undefined
+        ? `ComfyUI reported an error for prompt ${promptId}`
+        : `ComfyUI failed in node ${error.nodeId} (${error.nodeType}): ${error.message}`,
+    );
+  }
+  return entry;
+}
+
+/** The saved image of a run: SaveImage outputs first, then previews. */
+function pickImage(entry: ComfyHistoryEntry, promptId: string): ComfyFile {
+  const files = Object.values(entry.outputs).flat();
+  const file = files.find((f) => f.type === 'output') ?? files[0];
+  if (file === undefined)
+    throw new PortraitistError(
+      'ENGINE_FAILED',
+      `ComfyUI finished prompt ${promptId} without an image output (does the graph end in SaveImage?)`,
+    );
+  return file;
+}

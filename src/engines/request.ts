@@ -1,0 +1,54 @@
+// Checks and building blocks every engine shares, so each refuses bad requests the same way.
+import { PortraitistError } from '../errors/index.js';
+import type { Candidate, GenerationRequest } from './types.js';
+
+/** Throws the typed cancellation error when `signal` has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined, what = 'generation'): void {
+  if (signal?.aborted === true) throw new PortraitistError('ABORTED', `${what} was cancelled`);
+}
+
+/** Refuses a candidate count outside 1..max, naming `count`. */
+export function checkCount(count: number, max: number): void {
+  if (Number.isInteger(count) && count >= 1 && count <= max) return;
+  const message = `expected a whole number from 1 to ${max} for \`count\` but received ${count}`;
+  throw new PortraitistError('USAGE', 'bad candidate count', {
+    issues: [{ path: 'count', message }],
+  });
+}
+
+/** Refuses a seed a JS number cannot hold exactly (ComfyUI takes up to 2^64−1; we stop at 2^53−1). */
+export function checkSeedRange(seed: number, count: number): void {
+  // Compared as seed ≤ max − (count − 1): `seed + count - 1` adds first, and past 2^53 the sum
+  // rounds (2^53 − 1 + 2 gives 2^53), so the last seed would look safe when it is not.
+  const highest = Number.MAX_SAFE_INTEGER - (count - 1);
+  if (Number.isSafeInteger(seed) && seed >= 0 && seed <= highest) return;
+  const message = `expected a whole number from 0 to ${highest} for \`seed\` (the last of ${count} candidates uses seed + ${count - 1}) but received ${seed}`;
+  throw new PortraitistError('USAGE', 'bad seed', { issues: [{ path: 'seed', message }] });
+}
+
+/** A candidate with the provenance every engine records. */
+export function makeCandidate(
+  request: GenerationRequest,
+  fields: {
+    readonly engine: string;
+    readonly image: Uint8Array;
+    readonly seed: number;
+    readonly parameters: Candidate['parameters'];
+    readonly totalMs: number;
+    readonly createdAt: Date;
+  },
+): Candidate {
+  return {
+    image: fields.image,
+    seed: fields.seed,
+    engine: fields.engine,
+    prompt: request.compiled,
+    parameters: fields.parameters,
+    timings: { totalMs: Math.max(0, Math.round(fields.totalMs)) },
+    provenance: {
+      brief: request.brief,
+      references: request.references.map((r) => ({ role: r.role, source: r.source })),
+      createdAt: fields.createdAt.toISOString(),
+    },
+  };
+}
