@@ -23,3 +23,4 @@ export {
 } from './comfyui/graph.js';
 export { createComfyEngine, type ComfyEngineOptions } from './comfyui/engine.js';
 export { poseSkeletonFromVision, type PoseSkeletonSource } from './controls.js';
+export { createA1111Engine, type A1111EngineOptions } from './a1111/engine.js';

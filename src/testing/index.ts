@@ -25,3 +25,11 @@ export {
   type FakeComfyOptions,
   type ComfyFault,
 } from './fakes/comfyui.js';
+export {
+  startFakeA1111,
+  type FakeA1111,
+  type FakeA1111Fault,
+  type FakeA1111Options,
+  type FakeA1111Request,
+  type FakeA1111Unit,
+} from './fakes/a1111.js';
