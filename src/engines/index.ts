@@ -24,3 +24,4 @@ export {
 export { createComfyEngine, type ComfyEngineOptions } from './comfyui/engine.js';
 export { poseSkeletonFromVision, type PoseSkeletonSource } from './controls.js';
 export { createA1111Engine, type A1111EngineOptions } from './a1111/engine.js';
+export { createOpenAiEngine, type OpenAiEngineOptions } from './openai/engine.js';

@@ -26,6 +26,14 @@ export {
   type ComfyFault,
 } from './fakes/comfyui.js';
 export {
+  startFakeOpenAi,
+  type FakeOpenAi,
+  type FakeOpenAiFault,
+  type FakeOpenAiOptions,
+  type RecordedOpenAiRequest,
+  type RecordedFilePart,
+} from './fakes/openai.js';
+export {
   startFakeA1111,
   type FakeA1111,
   type FakeA1111Fault,
