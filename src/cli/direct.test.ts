@@ -42,7 +42,7 @@ describe('portraitist direct', () => {
     ).toHaveLength(2);
   });
 
-  it('takes a reference photo and refuses an engine that is not built yet', async () => {
+  it('takes a reference photo and refuses an unknown engine, naming it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portraitist-direct-cli-'));
     await writeFile(join(dir, 'me.png'), await readFixture('neutral-blonde'));
     const json = await run(
@@ -62,11 +62,13 @@ describe('portraitist direct', () => {
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ engine: 'local', rounds: [{ round: 1 }] });
     const remote = await run(
-      ['direct', join(exampleBriefsDirectory(), 'minimal.yaml'), '--engine', 'comfyui'],
+      ['direct', join(exampleBriefsDirectory(), 'minimal.yaml'), '--engine', 'midjourney'],
       dir,
     );
     expect(remote.code).toBe(64);
-    expect(remote.stderr).toContain('the comfyui engine is not built yet; available now: local');
+    expect(remote.stderr).toContain(
+      'expected one of local, comfyui, a1111, openai for `engine` but received "midjourney"',
+    );
     const badCount = await run(
       ['direct', join(exampleBriefsDirectory(), 'minimal.yaml'), '-n', '0'],
       dir,

@@ -1,19 +1,26 @@
 // `portraitist direct`: the main job — references, compile, generate, critique, rank, write, and
 // with --rounds, nudge and go again.
-import { access, readFile } from 'node:fs/promises';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readBriefFile, referenceRoles, type ReferenceRole } from '../brief/index.js';
-import { createLocalEngine, type ReferenceImage } from '../engines/index.js';
+import { readBriefFile } from '../brief/index.js';
 import { PortraitistError } from '../errors/index.js';
 import { createPromptCompiler } from '../prompt/index.js';
 import { direct, exampleReferencePhoto } from '../studio/index.js';
 import { createVision, createVisionRuntime } from '../vision/index.js';
+import {
+  addEngineOptions,
+  createConfiguredEngine,
+  engineTarget,
+  resolveEngineConfig,
+  targetFor,
+  type EngineFlags,
+} from './engine-config.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
+import { readReferences } from './references.js';
 
-interface DirectFlags {
+interface DirectFlags extends EngineFlags {
   reference?: string[];
-  engine: string;
+  target?: string;
   count: string;
   rounds: string;
   out?: string;
@@ -22,8 +29,6 @@ interface DirectFlags {
   stripMetadata?: boolean;
   json?: boolean;
 }
-
-const engines = ['local', 'comfyui', 'a1111', 'openai'] as const;
 
 function wholeNumber(value: string | undefined, field: string, min: number, max: number): number {
   const n = Number(value);
@@ -36,8 +41,7 @@ function wholeNumber(value: string | undefined, field: string, min: number, max:
 
 /** Adds the direct command. */
 export function registerDirect(program: Command, io: CliIo): void {
-  program
-    .command('direct')
+  addEngineOptions(program.command('direct'))
     .description(
       'the main job: generate candidates for a brief, critique, rank, report, and nudge for more rounds',
     )
@@ -47,7 +51,6 @@ export function registerDirect(program: Command, io: CliIo): void {
       'a reference photo, or role=photo (identity, pose, expression, lighting, palette, style); repeatable',
       (value: string, previous: string[] = []) => [...previous, value],
     )
-    .option('--engine <engine>', `engine: ${engines.join(', ')}`, 'local')
     .option('-n, --count <n>', 'candidates per round', '4')
     .option('--rounds <r>', 'rounds: apply the top nudges and go again until the brief is met', '1')
     .option(
@@ -60,12 +63,7 @@ export function registerDirect(program: Command, io: CliIo): void {
     .option('--json', 'print the report as JSON')
     .action(async (briefFile: string, flags: DirectFlags) => {
       const json = flags.json === true;
-      if (flags.engine !== 'local') {
-        const message = (engines as readonly string[]).includes(flags.engine)
-          ? `the ${flags.engine} engine is not built yet; available now: local`
-          : `expected one of ${engines.join(', ')} for \`engine\` but received ${JSON.stringify(flags.engine)}`;
-        throw new PortraitistError('USAGE', message, { issues: [{ path: 'engine', message }] });
-      }
+      const config = await resolveEngineConfig(flags, io.env, io.cwd);
       const count = wholeNumber(flags.count, 'count', 1, 64);
       const rounds = wholeNumber(flags.rounds, 'rounds', 1, 10);
       const goal = Number(flags.goal ?? '0.8');
@@ -76,43 +74,9 @@ export function registerDirect(program: Command, io: CliIo): void {
         );
       const briefPath = resolve(io.cwd, briefFile);
       const brief = await readBriefFile(briefPath);
-      const references: ReferenceImage[] = [];
-      for (const value of flags.reference ?? []) {
-        const [maybeRole, ...rest] = value.split('=');
-        const hasRole =
-          rest.length > 0 && (referenceRoles as readonly string[]).includes(maybeRole ?? '');
-        const role = (hasRole ? maybeRole : 'identity') as ReferenceRole;
-        const path = resolve(io.cwd, hasRole ? rest.join('=') : value);
-        references.push({
-          role,
-          image: new Uint8Array(
-            await readFile(path).catch((error: unknown) => {
-              throw new PortraitistError('FILE_NOT_FOUND', `no reference photo at ${path}`, {
-                source: path,
-                cause: error,
-              });
-            }),
-          ),
-          source: basename(path),
-        });
-      }
-      // The brief's own references that are files beside it.
-      for (const reference of brief.references) {
-        if (references.some((r) => r.role === reference.role)) continue;
-        const path = resolve(dirname(briefPath), reference.image);
-        try {
-          await access(path);
-          references.push({
-            role: reference.role,
-            image: new Uint8Array(await readFile(path)),
-            source: basename(path),
-          });
-        } catch {
-          // A library id or a file that is not here: nothing to start from.
-        }
-      }
+      const references = await readReferences(flags.reference, brief, briefPath, io.cwd);
       let usedExample = false;
-      if (references.length === 0) {
+      if (references.length === 0 && config.engine === 'local') {
         const example = await exampleReferencePhoto();
         references.push({ role: 'identity', image: example.image, source: example.source });
         usedExample = true;
@@ -123,12 +87,16 @@ export function registerDirect(program: Command, io: CliIo): void {
       if (!json) {
         writeLine(
           io.stderr,
-          `directing ${brief.title ?? basename(briefFile)} · engine local · ${count} candidate${count === 1 ? '' : 's'} × up to ${rounds} round${rounds === 1 ? '' : 's'}${usedExample ? ' · reference: the bundled example photo' : ''}`,
+          `directing ${brief.title ?? basename(briefFile)} · ${engineTarget(config)} · ${count} candidate${count === 1 ? '' : 's'} × up to ${rounds} round${rounds === 1 ? '' : 's'}${usedExample ? ' · reference: the bundled example photo' : ''}`,
         );
       }
       const vision = createVision(await createVisionRuntime());
-      const engine = createLocalEngine({ vision });
+      const engine = await createConfiguredEngine(config, vision).catch((error: unknown) => {
+        vision.dispose();
+        throw error;
+      });
       try {
+        const target = targetFor(engine, brief, flags.target);
         let lastLine = '';
         const result = await direct({
           brief,
@@ -137,6 +105,7 @@ export function registerDirect(program: Command, io: CliIo): void {
           engine,
           vision,
           compiler: createPromptCompiler(),
+          target,
           count,
           rounds,
           outDir,

@@ -27,6 +27,7 @@ import { registerAnalyze } from './analyze.js';
 import { registerCritique } from './critique.js';
 import { registerDarkroom } from './darkroom.js';
 import { registerDirect } from './direct.js';
+import { registerGenerate } from './generate.js';
 import { reportError, exitCodes } from './errors.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 import { formatCompiledPrompt } from './prompt-report.js';
@@ -243,6 +244,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   };
   registerAnalyze(program, io, setExitCode);
   registerCritique(program, io, setExitCode);
+  registerGenerate(program, io);
   registerDirect(program, io);
   registerDarkroom(program, io);
 

@@ -13,7 +13,7 @@ export interface CliRun {
 export async function runCli(
   argv: string[],
   cwd: string = process.cwd(),
-  options: { stderrIsTerminal?: boolean } = {},
+  options: { stderrIsTerminal?: boolean; env?: Readonly<Record<string, string>> } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -24,7 +24,7 @@ export async function runCli(
       ...(options.stderrIsTerminal === true ? { isTTY: true } : {}),
     },
     cwd,
-    env: {},
+    env: options.env ?? {},
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };

@@ -9,7 +9,12 @@ export type {
   ReferenceImage,
 } from './types.js';
 export { createLocalEngine, type LocalEngineOptions } from './local/engine.js';
-export { a1111Parameters, embedProvenance, readProvenance } from './provenance.js';
+export {
+  a1111Parameters,
+  candidateFileBytes,
+  embedProvenance,
+  readProvenance,
+} from './provenance.js';
 export {
   buildGraph,
   bindTemplate,
@@ -23,5 +28,5 @@ export {
 } from './comfyui/graph.js';
 export { createComfyEngine, type ComfyEngineOptions } from './comfyui/engine.js';
 export { poseSkeletonFromVision, type PoseSkeletonSource } from './controls.js';
-export { createA1111Engine, type A1111EngineOptions } from './a1111/engine.js';
 export { createOpenAiEngine, type OpenAiEngineOptions } from './openai/engine.js';
+export { createA1111Engine, type A1111EngineOptions } from './a1111/engine.js';

@@ -1,6 +1,6 @@
 // Provenance embedded in every image Portraitist writes: an A1111-compatible `parameters` text
 // (what PNG-info readers show) and the full brief, prompt and parameters as JSON.
-import { readPngText, withPngText } from '../image/index.js';
+import { readPngText, stripPngMetadata, withPngText } from '../image/index.js';
 import type { Candidate } from './types.js';
 
 /** The A1111 `parameters` text: prompt, negative prompt, then "Key: value" settings on one line. */
@@ -54,4 +54,17 @@ export function readProvenance(
     parameters: text['parameters'] ?? '',
     portraitist: JSON.parse(text['portraitist']) as unknown,
   };
+}
+
+/**
+ * The bytes to write for a candidate: with its provenance embedded, or, for export, with every
+ * metadata chunk removed — ours and any the server embedded (ComfyUI's graph, A1111's parameters).
+ */
+export function candidateFileBytes(
+  candidate: Candidate,
+  options: { readonly stripMetadata?: boolean } = {},
+): Uint8Array {
+  return options.stripMetadata === true
+    ? stripPngMetadata(candidate.image)
+    : embedProvenance(candidate);
 }

@@ -9,6 +9,7 @@ import {
   type Brief,
   type Nudge,
   type ReferenceRole,
+  type Target,
 } from '../brief/index.js';
 import {
   critique,
@@ -17,7 +18,7 @@ import {
   type CritiqueReferences,
   type Scorecard,
 } from '../critic/index.js';
-import { embedProvenance, type Engine, type ReferenceImage } from '../engines/index.js';
+import { candidateFileBytes, type Engine, type ReferenceImage } from '../engines/index.js';
 import { PortraitistError, isPortraitistError } from '../errors/index.js';
 import type { PromptCompiler } from '../prompt/index.js';
 import type { Blueprint, Vision } from '../vision/index.js';
@@ -39,6 +40,8 @@ export interface DirectOptions {
   readonly engine: Engine;
   readonly vision: Vision;
   readonly compiler: PromptCompiler;
+  /** Model family to compile for (default: the brief's `output.target`). */
+  readonly target?: Target;
   readonly count: number;
   readonly rounds: number;
   readonly outDir: string;
@@ -131,7 +134,7 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
     const roundBrief = brief;
     const roundDir = join(outDir, `round-${round}`);
     await mkdir(roundDir, { recursive: true });
-    const compiled = compiler.compile(brief, brief.output.target);
+    const compiled = compiler.compile(brief, options.target ?? brief.output.target);
     const candidates = await engine.generate(
       {
         brief,
@@ -162,7 +165,9 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
     }> = [];
     for (const [k, candidate] of candidates.entries()) {
       const file = join(roundDir, `candidate-${k + 1}.png`);
-      const bytes = options.stripMetadata === true ? candidate.image : embedProvenance(candidate);
+      const bytes = candidateFileBytes(candidate, {
+        stripMetadata: options.stripMetadata === true,
+      });
       await writeFile(file, bytes);
       report({
         round,

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Target } from '../../brief/index.js';
 import { PortraitistError } from '../../errors/index.js';
+import { stripPngMetadata } from '../../image/index.js';
 import type { ControlRequest } from '../../prompt/index.js';
 import type { Vision } from '../../vision/index.js';
 import {
@@ -227,10 +228,14 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
           finished.add(promptId);
           const file = pickImage(entry, promptId);
           report({ stage: 'downloading', done: k, total, fraction: 1 });
-          const png = await candidatePng(
-            await client.view(file, signal),
-            'ComfyUI',
-            `the image ${file.subfolder === '' ? '' : `${file.subfolder}/`}${file.filename}`,
+          // SaveImage embeds the graph (with our job's file prefix): drop it, so a candidate is its
+          // pixels and our provenance only, and the same seed gives the same bytes.
+          const png = stripPngMetadata(
+            await candidatePng(
+              await client.view(file, signal),
+              'ComfyUI',
+              `the image ${file.subfolder === '' ? '' : `${file.subfolder}/`}${file.filename}`,
+            ),
           );
           candidates.push(
             makeCandidate(request, {

@@ -407,7 +407,9 @@ describe('createRemoteClient: connection faults', () => {
     expect(error.message).toContain(`http://127.0.0.1:${port}`);
     expect(error.message).toContain('ECONNREFUSED');
     expect(error.message).toContain('4 tries');
-    expect(error.source).toBe(`http://127.0.0.1:${port}`);
+    // The message names the server; no separate source, so the CLI does not print it twice.
+    expect(error.source).toBeUndefined();
+    expect(error.message).toContain(`http://127.0.0.1:${port}`);
     expect(attempts).toBe(4);
     expect(delays).toEqual([250, 500, 1000]);
     expect(await leakedResources(before)).toEqual([]);

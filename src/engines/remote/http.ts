@@ -268,11 +268,19 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
         throw new PortraitistError(
           'ENGINE_TIMEOUT',
           `${service} at ${origin} did not answer ${route} within ${limit} ms (timeoutMs)`,
-          { source: origin },
         );
       if (error instanceof PortraitistError || error instanceof RetryableStatus) throw error;
       const code = causeCode(error);
       if (code !== undefined) throw new ConnectionFailure(code, neverSentCodes.has(code), error);
+      // fetch refuses some requests outright (a port on its blocked list, a bad header): not retried.
+      if (error instanceof TypeError) {
+        const cause = error.cause instanceof Error ? error.cause.message : undefined;
+        throw new PortraitistError(
+          'ENGINE_UNREACHABLE',
+          `could not send ${route} to ${service} at ${origin}: ${cause ?? error.message}`,
+          { cause: error },
+        );
+      }
       throw error;
     } finally {
       clearTimeout(timer);
@@ -299,7 +307,7 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
             throw new PortraitistError(
               'ENGINE_UNREACHABLE',
               `could not reach ${service} at ${origin} (${error.code}${tries > 0 ? `, ${tries + 1} tries` : ''}); is it running, and is the URL right?`,
-              { source: origin, cause: error.cause },
+              { cause: error.cause },
             );
           throw error;
         }

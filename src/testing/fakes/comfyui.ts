@@ -10,6 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import sharp from 'sharp';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { withPngText } from '../../image/index.js';
 import { createFakeRenderer } from './render.js';
 
 /** A fault the fake injects into the next request of a route (consumed one per request). */
@@ -629,7 +630,10 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
         const saved = (input('images')?.images ?? []).map((png) => {
           const filename = `${base}_${String(++fileCounter).padStart(5, '0')}_.png`;
           // SaveImage embeds the graph as PNG text, as the real server does (§1.11).
-          files.set(`${type}/${subfolder}/${filename}`, png);
+          files.set(
+            `${type}/${subfolder}/${filename}`,
+            save ? withPngText(png, { prompt: JSON.stringify(item.graph) }) : png,
+          );
           return { filename, subfolder, type };
         });
         return { ui: { images: saved } };

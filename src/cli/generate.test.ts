@@ -1,0 +1,231 @@
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readProvenance } from '../engines/index.js';
+import { readPngText } from '../image/index.js';
+import { startFakeComfy, type FakeComfy } from '../testing/index.js';
+import { progressLine } from './generate.js';
+import { runCli } from './test-run.js';
+
+const brief = resolve('examples/briefs/pastry-chef-window.yaml');
+const fakes: FakeComfy[] = [];
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((f) => f.close()));
+});
+async function fake(): Promise<FakeComfy> {
+  const server = await startFakeComfy();
+  fakes.push(server);
+  return server;
+}
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return `http://127.0.0.1:${port}`;
+}
+
+describe('portraitist generate', () => {
+  it('writes each candidate with its provenance, and strips all metadata on request', async () => {
+    const server = await fake();
+    const cwd = await mkdtemp(join(tmpdir(), 'generate-'));
+    const run = await runCli(
+      [
+        'generate',
+        brief,
+        '--engine',
+        'comfyui',
+        '--url',
+        server.url,
+        '-n',
+        '2',
+        '--seed',
+        '7',
+        '--out',
+        'kept',
+      ],
+      cwd,
+    );
+    expect(run.stderr).toContain(`ComfyUI at ${server.url}`);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('wrote 2 images to kept (with provenance)');
+    const kept = (await readdir(join(cwd, 'kept'))).sort();
+    expect(kept).toEqual(['comfyui-7.png', 'comfyui-8.png']);
+    const png = new Uint8Array(await readFile(join(cwd, 'kept', 'comfyui-7.png')));
+    const provenance = readProvenance(png);
+    expect(provenance?.parameters).toMatch(
+      /\nSteps: \d+, Sampler: euler, CFG scale: [\d.]+, Seed: 7, Size: \d+x\d+/,
+    );
+    expect(provenance?.portraitist).toMatchObject({
+      engine: 'comfyui',
+      seed: 7,
+      brief: { title: expect.any(String) },
+    });
+    // Only our provenance: the server's graph chunk (with its job file prefix) is not passed on.
+    expect(Object.keys(readPngText(png)).sort()).toEqual(['parameters', 'portraitist']);
+
+    const stripped = await runCli(
+      [
+        'generate',
+        brief,
+        '--engine',
+        'comfyui',
+        '--url',
+        server.url,
+        '-n',
+        '1',
+        '--out',
+        'export',
+        '--strip-metadata',
+        '--json',
+      ],
+      cwd,
+    );
+    expect(stripped.code).toBe(0);
+    const report = JSON.parse(stripped.stdout) as {
+      engine: string;
+      target: string;
+      candidates: Array<{ file: string; seed: number }>;
+    };
+    expect(report).toMatchObject({
+      engine: 'comfyui',
+      target: 'flux',
+      candidates: [{ file: join('export', 'comfyui-271828.png'), seed: 271828 }],
+    });
+    // Export removes it too.
+    expect(
+      readPngText(new Uint8Array(await readFile(join(cwd, 'export', 'comfyui-271828.png')))),
+    ).toEqual({});
+  });
+
+  it('takes engine settings from a config file, then the environment, then flags', async () => {
+    const server = await fake();
+    const dead = await closedPortUrl();
+    const cwd = await mkdtemp(join(tmpdir(), 'generate-config-'));
+    await writeFile(
+      join(cwd, 'portraitist.config.yaml'),
+      `engine: comfyui\ncomfyui:\n  url: ${server.url}\n  keepHistory: true\n`,
+    );
+    const fromFile = await runCli(['generate', brief, '-n', '1', '--json'], cwd);
+    expect(fromFile.code).toBe(0);
+    // keepHistory from the file reached the engine: the prompt stayed in the server's history.
+    expect(server.history.size).toBe(1);
+
+    const env = { COMFYUI_URL: dead };
+    const fromEnv = await runCli(['generate', brief, '-n', '1'], cwd, { env });
+    expect(fromEnv.code).toBe(69);
+    expect(fromEnv.stderr).toContain(
+      `error ENGINE_UNREACHABLE: could not reach ComfyUI at ${dead}`,
+    );
+    const fromFlag = await runCli(
+      ['generate', brief, '-n', '1', '--engine', 'comfyui', '--url', server.url],
+      cwd,
+      { env },
+    );
+    expect(fromFlag.code).toBe(0);
+  });
+
+  it('names the bad setting and where it came from', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'generate-bad-'));
+    await writeFile(
+      join(cwd, 'settings.json'),
+      JSON.stringify({ engine: 'comfyui', comfyui: { urll: 'x' } }),
+    );
+    const unknownKey = await runCli(['generate', brief, '--config', 'settings.json'], cwd);
+    expect(unknownKey.code).toBe(64);
+    expect(unknownKey.stderr).toContain('`comfyui`');
+    expect(unknownKey.stderr).toContain('urll');
+    expect(unknownKey.stderr).toContain(`from ${join(cwd, 'settings.json')}`);
+
+    const badUrl = await runCli(['generate', brief, '--engine', 'comfyui'], cwd, {
+      env: { COMFYUI_URL: 'ftp://x' },
+    });
+    expect(badUrl.code).toBe(64);
+    expect(badUrl.stderr).toContain('`comfyui.url`');
+    expect(badUrl.stderr).toContain('(from the environment)');
+
+    const engine = await runCli(['generate', brief, '--engine', 'midjourney'], cwd);
+    expect(engine.code).toBe(64);
+    expect(engine.stderr).toContain('expected one of local, comfyui, a1111, openai for `engine`');
+
+    const noKey = await runCli(['generate', brief, '--engine', 'openai'], cwd);
+    expect(noKey.code).toBe(64);
+    expect(noKey.stderr).toContain('`openai.apiKey`');
+
+    const urlWithoutEngine = await runCli(['generate', brief, '--url', 'http://127.0.0.1:1'], cwd);
+    expect(urlWithoutEngine.code).toBe(64);
+    expect(urlWithoutEngine.stderr).toContain('--engine comfyui|a1111|openai');
+
+    const wrongTarget = await runCli(
+      [
+        'generate',
+        brief,
+        '--engine',
+        'comfyui',
+        '--url',
+        'http://127.0.0.1:1',
+        '--target',
+        'gpt-image',
+      ],
+      cwd,
+    );
+    expect(wrongTarget.code).toBe(64);
+    expect(wrongTarget.stderr).toContain('expected one of sd15, sdxl, flux for `target`');
+  });
+
+  it('draws a progress line with the node and sampling step', () => {
+    expect(
+      progressLine({
+        stage: 'sampling',
+        done: 1,
+        total: 4,
+        fraction: 0.5,
+        node: 'KSampler',
+        step: 14,
+        steps: 28,
+      }),
+    ).toBe('1/4 ████████░░░░░░░░ sampling · KSampler step 14/28');
+    expect(progressLine({ stage: 'queued', done: 0, total: 2 })).toBe(
+      '0/2 ░░░░░░░░░░░░░░░░ queued',
+    );
+  });
+});
+
+describe('portraitist direct with a remote engine', () => {
+  it('directs through ComfyUI: candidates, critique, ranking and a report', async () => {
+    const server = await fake();
+    const cwd = await mkdtemp(join(tmpdir(), 'direct-comfy-'));
+    const run = await runCli(
+      [
+        'direct',
+        brief,
+        '--engine',
+        'comfyui',
+        '--url',
+        server.url,
+        '-n',
+        '2',
+        '--out',
+        'run',
+        '--json',
+      ],
+      cwd,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as {
+      engine: string;
+      rounds: Array<{ candidates: Array<{ file: string; scorecard: { overall: number } }> }>;
+    };
+    expect(report.engine).toBe('comfyui');
+    const candidates = report.rounds[0]?.candidates ?? [];
+    expect(candidates).toHaveLength(2);
+    // The fake renders real faces, so the critic has something to measure.
+    for (const candidate of candidates) expect(candidate.scorecard.overall).toBeGreaterThan(0);
+    expect((await readdir(join(cwd, 'run'))).sort()).toEqual(
+      expect.arrayContaining(['best.png', 'report.json', 'report.md']),
+    );
+  }, 120_000);
+});
