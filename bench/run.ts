@@ -3,6 +3,7 @@
 import { printResult, writeResult, type BenchResult } from './harness.js';
 import { benchCritic } from './critic.bench.js';
 import { benchDarkroom } from './darkroom.bench.js';
+import { benchEngines } from './engines.bench.js';
 import { benchPrompt } from './prompt.bench.js';
 import { benchVision } from './vision.bench.js';
 
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<BenchResult>> = {
   vision: benchVision,
   critic: benchCritic,
   darkroom: benchDarkroom,
+  engines: benchEngines,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -95,10 +95,15 @@ export function registerDirect(program: Command, io: CliIo): void {
         vision.dispose();
         throw error;
       });
+      // Ctrl-C cancels: a remote engine interrupts its running job and drops the queued ones.
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once('SIGINT', onSignal);
       try {
         const target = targetFor(engine, brief, flags.target);
         let lastLine = '';
         const result = await direct({
+          signal: controller.signal,
           brief,
           briefSource: basename(briefFile),
           references,
@@ -142,6 +147,7 @@ export function registerDirect(program: Command, io: CliIo): void {
           );
         }
       } finally {
+        process.removeListener('SIGINT', onSignal);
         await engine.dispose();
         vision.dispose();
       }

@@ -24,6 +24,7 @@ export {
   type FakeComfy,
   type FakeComfyOptions,
   type ComfyFault,
+  type FakeComfyTiming,
 } from './fakes/comfyui.js';
 export {
   startFakeOpenAi,

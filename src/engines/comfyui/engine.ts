@@ -112,7 +112,7 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
     identityReference: template !== undefined && placeholders.includes('image:identity'),
     img2img: template !== undefined && placeholders.some((p) => p.startsWith('image:')),
     needsReferencePhoto: template !== undefined && !placeholders.includes('positive'),
-    maxCount: 256,
+    maxCount: 10_000,
     sizes: { min: 16, max: 16384, multipleOf: 8 },
   };
 

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import sharp from 'sharp';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -40,6 +41,15 @@ export interface FakeComfyOptions {
   readonly closeSocketsMidRun?: boolean;
   /** Fail this node class at execution with an exception message. */
   readonly executionError?: { readonly classType: string; readonly message: string };
+  /** Accept prompts but run none until `resume()` (to hold a long queue). */
+  readonly paused?: boolean;
+}
+
+/** When the fake queued, started and finished a prompt (ms since the epoch, sub-ms precision). */
+export interface FakeComfyTiming {
+  readonly queued: number;
+  started?: number;
+  finished?: number;
 }
 
 /** A request the fake received. */
@@ -66,8 +76,12 @@ export interface FakeComfy {
   /** Prompt ids asked to be interrupted and removed from the queue. */
   readonly interrupted: string[];
   readonly deleted: string[];
+  /** Server-side times per prompt id: the server's own share of a job. */
+  readonly timings: Map<string, FakeComfyTiming>;
   /** Connected WebSocket count. */
   socketCount(): number;
+  /** Starts running prompts held by `paused`. */
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -256,7 +270,10 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
   let counter = 0;
   let fileCounter = 0;
   let closed = false;
+  let paused = options.paused === true;
   let worker: Promise<void> | undefined;
+  const timings = new Map<string, FakeComfyTiming>();
+  const clock = () => performance.timeOrigin + performance.now();
 
   const send = (clientId: string | undefined, type: string, data: Record<string, unknown>) => {
     const targets =
@@ -742,6 +759,8 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
       send(clientId, 'execution_success', data);
     }
     // History is written before the final `executing: null` (main.py: task_done, then send_sync).
+    const timing = timings.get(promptId);
+    if (timing) timing.finished = clock();
     history.set(promptId, {
       prompt: [item.number, promptId, graph, { client_id: clientId }, Object.keys(outputs)],
       outputs,
@@ -778,12 +797,14 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
   }
 
   function kick(): void {
-    if (worker !== undefined || closed) return;
+    if (worker !== undefined || closed || paused) return;
     worker = (async () => {
       while (!closed) {
         const item = queue.shift();
         if (item === undefined) break;
         running = item;
+        const timing = timings.get(item.promptId);
+        if (timing) timing.started = clock();
         await run(item);
       }
       worker = undefined;
@@ -902,6 +923,7 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
       const promptId = typeof request.prompt_id === 'string' ? request.prompt_id : randomUUID();
       const graph = request.prompt as Graph;
       prompts.set(promptId, graph);
+      timings.set(promptId, { queued: clock() });
       const item: QueueItem = {
         number: counter++,
         promptId,
@@ -1056,7 +1078,12 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
     events,
     interrupted,
     deleted,
+    timings,
     socketCount: () => sockets.size,
+    resume() {
+      paused = false;
+      kick();
+    },
     async close() {
       closed = true;
       for (const item of queue) item.interrupted = true;
