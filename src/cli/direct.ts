@@ -15,7 +15,7 @@ import {
   targetFor,
   type EngineFlags,
 } from './engine-config.js';
-import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
+import { styleFor, wholeNumber, writeJson, writeLine, type CliIo } from './io.js';
 import { readReferences } from './references.js';
 
 interface DirectFlags extends EngineFlags {
@@ -28,15 +28,6 @@ interface DirectFlags extends EngineFlags {
   goal?: string;
   stripMetadata?: boolean;
   json?: boolean;
-}
-
-function wholeNumber(value: string | undefined, field: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    const message = `expected a whole number from ${min} to ${max} for \`${field}\` but received ${JSON.stringify(value)}`;
-    throw new PortraitistError('USAGE', message, { issues: [{ path: field, message }] });
-  }
-  return n;
 }
 
 /** Adds the direct command. */

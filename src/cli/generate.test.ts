@@ -1,11 +1,10 @@
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readProvenance } from '../engines/index.js';
 import { readPngText } from '../image/index.js';
-import { startFakeComfy, type FakeComfy } from '../testing/index.js';
+import { closedPort, startFakeComfy, type FakeComfy } from '../testing/index.js';
 import { progressLine } from './generate.js';
 import { runCli } from './test-run.js';
 
@@ -19,13 +18,7 @@ async function fake(): Promise<FakeComfy> {
   fakes.push(server);
   return server;
 }
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return `http://127.0.0.1:${port}`;
-}
+const closedPortUrl = async (): Promise<string> => `http://127.0.0.1:${await closedPort()}`;
 
 describe('portraitist generate', () => {
   it('writes each candidate with its provenance, and strips all metadata on request', async () => {

@@ -5,7 +5,6 @@ import { basename, extname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readBriefFile } from '../brief/index.js';
 import { candidateFileBytes, type EngineProgress } from '../engines/index.js';
-import { PortraitistError } from '../errors/index.js';
 import { createPromptCompiler } from '../prompt/index.js';
 import { createVision, createVisionRuntime, type Vision } from '../vision/index.js';
 import {
@@ -16,7 +15,7 @@ import {
   targetFor,
   type EngineFlags,
 } from './engine-config.js';
-import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
+import { styleFor, wholeNumber, writeJson, writeLine, type CliIo } from './io.js';
 import { readReferences } from './references.js';
 
 interface GenerateFlags extends EngineFlags {
@@ -27,15 +26,6 @@ interface GenerateFlags extends EngineFlags {
   target?: string;
   stripMetadata?: boolean;
   json?: boolean;
-}
-
-function wholeNumber(value: string | undefined, field: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    const message = `expected a whole number from ${min} to ${max} for \`${field}\` but received ${JSON.stringify(value)}`;
-    throw new PortraitistError('USAGE', message, { issues: [{ path: field, message }] });
-  }
-  return n;
 }
 
 /** One progress line: candidate count, stage, node, sampling step and a bar for the fraction. */

@@ -12,7 +12,8 @@ export interface EngineUnderTest {
   readonly request: GenerationRequest;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<PortraitistError> {
+/** The typed error a promise rejects with; fails the test when it resolves or throws anything else. */
+export async function rejection(promise: Promise<unknown>): Promise<PortraitistError> {
   try {
     await promise;
   } catch (error) {

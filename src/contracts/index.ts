@@ -1,2 +1,2 @@
 // Contract suites every implementation of an interface passes (vitest; test files only).
-export { engineContract, type EngineUnderTest } from './engine-contract.js';
+export { engineContract, rejection, type EngineUnderTest } from './engine-contract.js';

@@ -42,3 +42,4 @@ export {
   type FakeA1111Request,
   type FakeA1111Unit,
 } from './fakes/a1111.js';
+export { closedPort } from './ports.js';

@@ -4,8 +4,7 @@
 // handle left open afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateBrief, type BriefInput } from '../../brief/index.js';
-import { engineContract } from '../../contracts/index.js';
-import { PortraitistError } from '../../errors/index.js';
+import { engineContract, rejection } from '../../contracts/index.js';
 import { readImage } from '../../image/index.js';
 import { createPromptCompiler, type CompiledPrompt } from '../../prompt/index.js';
 import {
@@ -62,16 +61,6 @@ function withParams(
     ...(controls === undefined ? {} : { controls }),
   };
   return { ...request, compiled };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PortraitistError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PortraitistError);
-    return error as PortraitistError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const posts = (fake: FakeA1111, path = '/sdapi/v1/txt2img'): FakeA1111Request[] =>

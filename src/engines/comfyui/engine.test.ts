@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { validateBrief, type BriefInput, type Target } from '../../brief/index.js';
-import { engineContract } from '../../contracts/index.js';
-import { PortraitistError } from '../../errors/index.js';
+import { engineContract, rejection } from '../../contracts/index.js';
 import { createPromptCompiler, type CompiledPrompt } from '../../prompt/index.js';
 import {
+  closedPort,
   createFakeRenderer,
   leakedResources,
   readFixture,
@@ -71,25 +70,6 @@ afterEach(async () => {
 const fast: Partial<ComfyEngineOptions> = { pollMs: 20, backoffMs: 5, retries: 2 };
 const engineFor = (server: FakeComfy, extra: Partial<ComfyEngineOptions> = {}) =>
   createComfyEngine({ url: server.url, ...fast, ...extra });
-
-async function rejection(promise: Promise<unknown>): Promise<PortraitistError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PortraitistError);
-    return error as PortraitistError;
-  }
-  throw new Error('expected the call to fail');
-}
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 engineContract('comfyui (fake ComfyUI)', async () => {
   const server = await fake();

@@ -39,6 +39,7 @@ import type {
   GenerateOptions,
   GenerationRequest,
 } from '../types.js';
+import { checkCount, throwIfAborted } from '../request.js';
 
 /** Which reference photo the darkroom starts from, in order of preference. */
 const startingRoles: readonly ReferenceRole[] = [
@@ -127,9 +128,7 @@ export function createLocalEngine(options: LocalEngineOptions): Engine {
     maxCount: 64,
     sizes: { min: 64, max: 8192, multipleOf: 1 },
   };
-  const check = (signal: AbortSignal | undefined) => {
-    if (signal?.aborted) throw new PortraitistError('ABORTED', 'generation was cancelled');
-  };
+  const check = (signal: AbortSignal | undefined) => throwIfAborted(signal);
   return {
     id: 'local',
     describe: () => capabilities,
@@ -139,20 +138,7 @@ export function createLocalEngine(options: LocalEngineOptions): Engine {
     ): Promise<Candidate[]> {
       const { signal, onProgress } = generateOptions;
       check(signal);
-      if (
-        !Number.isInteger(request.count) ||
-        request.count < 1 ||
-        request.count > capabilities.maxCount
-      ) {
-        throw new PortraitistError('USAGE', 'bad candidate count', {
-          issues: [
-            {
-              path: 'count',
-              message: `expected a whole number from 1 to ${capabilities.maxCount} for \`count\` but received ${request.count}`,
-            },
-          ],
-        });
-      }
+      checkCount(request.count, capabilities.maxCount);
       const start = startingRoles
         .map((role) => request.references.find((r) => r.role === role))
         .find((r) => r !== undefined);

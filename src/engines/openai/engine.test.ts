@@ -1,7 +1,7 @@
 import OpenAI, { BadRequestError, toFile } from 'openai';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateBrief, type BriefInput } from '../../brief/index.js';
-import { engineContract } from '../../contracts/index.js';
+import { engineContract, rejection } from '../../contracts/index.js';
 import { PortraitistError } from '../../errors/index.js';
 import { readImage } from '../../image/index.js';
 import { createPromptCompiler, type PromptCompiler } from '../../prompt/index.js';
@@ -66,16 +66,6 @@ beforeAll(async () => {
     style: { role: 'style', image: await readFixture('makeup'), source: 'makeup.png' },
   };
 }, 120_000);
-
-async function rejection(promise: Promise<unknown>): Promise<PortraitistError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PortraitistError);
-    return error as PortraitistError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** Runs `body` against a fresh fake and engine, then checks that nothing was left open. */
 async function withFake(

@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isPortraitistError, type PortraitistError } from '../../errors/index.js';
-import { leakedResources, resourceCounts } from '../../testing/index.js';
+import { closedPort, leakedResources, resourceCounts } from '../../testing/index.js';
 import { createRemoteClient, parseEngineUrl, type RemoteClientOptions } from './http.js';
 
 interface Seen {
@@ -65,13 +65,6 @@ async function serve(handler: Handler): Promise<TestServer> {
 }
 
 /** A port on 127.0.0.1 that was listening a moment ago and is now closed: connections are refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The typed error a promise rejects with (fails the test when it resolves or throws another). */
 async function failure(promise: Promise<unknown>): Promise<PortraitistError> {
