@@ -297,7 +297,7 @@ function poseControl(controls: readonly ControlRequest[]): ControlRequest | unde
   if (issues.length > 0)
     throw new PortraitistError(
       'ENGINE_CAPABILITY',
-      `the ComfyUI graph builder wires only one OpenPose ControlNet; ${issues.length === 1 ? 'a reference' : `${issues.length} references`} would be dropped`,
+      `the ComfyUI graph builder wires only one OpenPose ControlNet; ${issues.length === 1 ? 'a reference' : `${issues.length} references`} would be dropped (for IP-Adapter or PuLID, run your own workflow as a template with {{image:identity}} or {{image:style}})`,
       { issues },
     );
   return pose;
