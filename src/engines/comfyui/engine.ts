@@ -23,6 +23,7 @@ import type {
   Engine,
   EngineCapabilities,
   GenerateOptions,
+  EngineProgress,
   GenerationRequest,
 } from '../types.js';
 import {
@@ -154,9 +155,9 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
       // `done` counts finished candidates: events of a later prompt may arrive before an earlier
       // one is downloaded, and the count must never go back.
       let completed = 0;
-      const report = (progress: Parameters<NonNullable<GenerateOptions['onProgress']>>[0]) =>
-        onProgress?.({ ...progress, done: completed });
-      report({ stage: 'discovering the server', done: 0, total });
+      const report = (progress: Omit<EngineProgress, 'done' | 'total'>) =>
+        onProgress?.({ ...progress, done: completed, total });
+      report({ stage: 'discovering the server' });
       const began = performance.now();
       const server = await models(signal);
       const job = randomId().replace(/-/g, '').slice(0, 16);
@@ -191,7 +192,7 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
       graphFor(request.seed, 0, placeholderUploads(pose, placeholders));
       throwIfAborted(signal);
 
-      report({ stage: 'uploading references', done: 0, total });
+      report({ stage: 'uploading references' });
       const uploads = await uploadImages(request, pose, { width, height }, job, signal);
       const graphs = Array.from({ length: total }, (_, k) =>
         graphFor(request.seed + k, k, uploads),
@@ -211,7 +212,7 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
           return undefined;
         });
         unfollow = follow(socket);
-        report({ stage: 'queueing', done: 0, total });
+        report({ stage: 'queueing' });
         for (let k = 0; k < total; k++) {
           await client.queue(
             graphs[k] as ComfyGraph,
@@ -227,7 +228,7 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
           const entry = await waitForPrompt(promptId, k);
           finished.add(promptId);
           const file = pickImage(entry, promptId);
-          report({ stage: 'downloading', done: k, total, fraction: 1 });
+          report({ stage: 'downloading', fraction: 1 });
           // SaveImage embeds the graph (with our job's file prefix): drop it, so a candidate is its
           // pixels and our provenance only, and the same seed gives the same bytes.
           const png = stripPngMetadata(
@@ -262,7 +263,7 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
             }),
           );
           completed = k + 1;
-          report({ stage: 'candidate done', done: completed, total, fraction: 1 });
+          report({ stage: 'candidate done', fraction: 1 });
         }
         return candidates;
       } catch (error) {
@@ -304,27 +305,23 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
             case 'preview':
               report({
                 stage: 'sampling',
-                done: index,
-                total,
                 preview: { image: event.image, format: event.format },
               });
               break;
             case 'execution_start':
               current = promptId;
-              report({ stage: 'running', done: index, total, fraction: 0 });
+              report({ stage: 'running', fraction: 0 });
               break;
             case 'executing': {
               const node = title(index, event.node);
               if (event.node === null) watch.wake();
-              else report({ stage: 'running', done: index, total, ...(node ? { node } : {}) });
+              else report({ stage: 'running', ...(node ? { node } : {}) });
               break;
             }
             case 'progress': {
               const node = title(index, event.node);
               report({
                 stage: 'sampling',
-                done: index,
-                total,
                 fraction: event.value / event.max,
                 step: event.value,
                 steps: event.max,
@@ -370,7 +367,7 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
       async function waitForPrompt(promptId: string, index: number): Promise<ComfyHistoryEntry> {
         const watch = watchOf(promptId);
         const deadline = performance.now() + jobTimeoutMs;
-        report({ stage: 'queued', done: index, total });
+        report({ stage: 'queued' });
         for (;;) {
           if (watch.failure !== undefined) throw watch.failure;
           // An event may arrive while /history is being read: remember it, so no poll interval is lost.
