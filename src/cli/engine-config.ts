@@ -319,7 +319,7 @@ export function addEngineOptions(command: Command): Command {
 
 /**
  * The model family to compile for: the flag, else the brief's own target when the engine renders
- * it, else the engine's first family (OpenAI renders gpt-image whatever the brief was written for).
+ * it, else the most capable family it renders (SDXL on A1111 for a Flux brief; gpt-image on OpenAI).
  */
 export function targetFor(engine: Engine, brief: Brief, flag: string | undefined): Target {
   const { targets } = engine.describe();
@@ -331,8 +331,12 @@ export function targetFor(engine: Engine, brief: Brief, flag: string | undefined
     return flag as Target;
   }
   if (targets.includes(brief.output.target)) return brief.output.target;
-  const first = targets[0];
-  if (first === undefined)
+  // Otherwise the most capable family the engine renders.
+  const preferred = (['sdxl', 'flux', 'gpt-image', 'sd15'] as const).find((t) =>
+    targets.includes(t),
+  );
+  const fallback = preferred ?? targets[0];
+  if (fallback === undefined)
     throw new PortraitistError('ENGINE_CAPABILITY', `${engine.id} renders no model family`);
-  return first;
+  return fallback;
 }

@@ -4,7 +4,13 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readProvenance } from '../engines/index.js';
 import { readPngText } from '../image/index.js';
-import { closedPort, startFakeComfy, type FakeComfy } from '../testing/index.js';
+import {
+  closedPort,
+  startFakeA1111,
+  startFakeComfy,
+  startFakeOpenAi,
+  type FakeComfy,
+} from '../testing/index.js';
 import { progressLine } from './generate.js';
 import { runCli } from './test-run.js';
 
@@ -183,6 +189,67 @@ describe('portraitist generate', () => {
     expect(progressLine({ stage: 'queued', done: 0, total: 2 })).toBe(
       '0/2 ░░░░░░░░░░░░░░░░ queued',
     );
+  });
+});
+
+describe('portraitist generate with A1111/Forge and OpenAI', () => {
+  it('drives A1111 from A1111_URL and a checkpoint flag, compiling for a family it renders', async () => {
+    const server = await startFakeA1111({ flavour: 'forge', format: 'webp' });
+    try {
+      const cwd = await mkdtemp(join(tmpdir(), 'generate-a1111-'));
+      // The brief is written for Flux; A1111 renders sd15/sdxl, so --target picks one.
+      const run = await runCli(
+        ['generate', brief, '--engine', 'a1111', '--target', 'sd15', '-n', '2', '--json'],
+        cwd,
+        { env: { A1111_URL: server.url } },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as {
+        engine: string;
+        target: string;
+        candidates: Array<{ file: string }>;
+      };
+      expect(report).toMatchObject({ engine: 'a1111', target: 'sd15' });
+      const png = new Uint8Array(await readFile(join(cwd, report.candidates[0]?.file ?? '')));
+      // Forge answered webp; what is written is PNG with our provenance.
+      expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
+      expect(readProvenance(png)?.portraitist).toMatchObject({ engine: 'a1111' });
+      const posted = server.requests.filter((r) => r.path === '/sdapi/v1/txt2img');
+      expect(posted).toHaveLength(1);
+      const flux = await runCli(['generate', brief, '--engine', 'a1111', '-n', '1'], cwd, {
+        env: { A1111_URL: server.url },
+      });
+      // Without --target: the brief's own family where the engine renders it, else SDXL.
+      expect(flux.code).toBe(0);
+      expect(flux.stderr).toContain('· sdxl · A1111/Forge at');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('drives OpenAI Images with the key and base URL from the environment, and never prints the key', async () => {
+    const server = await startFakeOpenAi({ apiKey: 'sk-test-secret' });
+    try {
+      const cwd = await mkdtemp(join(tmpdir(), 'generate-openai-'));
+      const env = { OPENAI_API_KEY: 'sk-test-secret', OPENAI_BASE_URL: server.url };
+      const run = await runCli(
+        ['generate', brief, '--engine', 'openai', '-n', '1', '--json'],
+        cwd,
+        { env },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ engine: 'openai', target: 'gpt-image' });
+      const wrongKey = await runCli(['generate', brief, '--engine', 'openai', '-n', '1'], cwd, {
+        env: { ...env, OPENAI_API_KEY: 'sk-wrong-key' },
+      });
+      expect(wrongKey.code).toBe(65);
+      expect(wrongKey.stderr).toContain('ENGINE_REJECTED');
+      expect(wrongKey.stderr).not.toContain('sk-wrong-key');
+    } finally {
+      await server.close();
+    }
   });
 });
 
