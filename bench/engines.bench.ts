@@ -1,7 +1,7 @@
-// Engines: the ComfyUI client's overhead per job against a fake server — from queueing to the PNG
-// with provenance on disk, minus the server's own time for the prompt — and the client's memory
-// with 1,000 jobs queued. The fake runs on a worker thread, so neither its CPU work nor its heap
-// is counted against the client.
+// Engines: each remote client's overhead per job against a fake server — from the call to the PNG
+// with provenance on disk, minus the server's own time for the job — for ComfyUI, A1111/Forge and
+// OpenAI, and the ComfyUI client's memory with 1,000 jobs queued. The fake runs on a worker
+// thread, so neither its CPU work nor its heap is counted against the client.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
@@ -14,7 +14,10 @@ import { Worker } from 'node:worker_threads';
 import { validateBrief } from '../src/brief/index.js';
 import {
   candidateFileBytes,
+  createA1111Engine,
   createComfyEngine,
+  createOpenAiEngine,
+  type Engine,
   type GenerationRequest,
 } from '../src/engines/index.js';
 import { createPromptCompiler } from '../src/prompt/index.js';
@@ -28,13 +31,16 @@ interface FakeThread {
   close(): Promise<void>;
 }
 
-async function startFakeThread(options: FakeComfyOptions): Promise<FakeThread> {
+async function startFakeThread(
+  kind: 'comfyui' | 'a1111' | 'openai',
+  options: FakeComfyOptions | Record<string, unknown> = {},
+): Promise<FakeThread> {
   // Node 20 ignores `--import` in a worker's execArgv: register tsx's loader inside the thread.
-  const script = new URL('./fake-comfy.worker.ts', import.meta.url).href;
+  const script = new URL('./fake-server.worker.ts', import.meta.url).href;
   const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
   const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(script)}); });`;
-  const worker = new Worker(bootstrap, { eval: true, workerData: options });
+  const worker = new Worker(bootstrap, { eval: true, workerData: { kind, options } });
   worker.on('error', (error) => {
     console.error(`fake ComfyUI thread failed: ${error.message}`);
     process.exit(70);
@@ -87,7 +93,7 @@ export async function benchEngines(): Promise<BenchResult> {
     seed: 1,
   };
   const out = await mkdtemp(join(tmpdir(), 'portraitist-bench-engines-'));
-  const fake = await startFakeThread({});
+  const fake = await startFakeThread('comfyui');
   const engine = createComfyEngine({ url: fake.url });
   const runs = 15;
   const warmup = 3;
@@ -130,7 +136,7 @@ export async function benchEngines(): Promise<BenchResult> {
 
   // Memory: 1,000 jobs queued on a paused server, measured on the client's heap.
   const gc = collectGarbage();
-  const held = await startFakeThread({ paused: true });
+  const held = await startFakeThread('comfyui', { paused: true });
   const queueing = createComfyEngine({ url: held.url, pollMs: 60_000 });
   gc();
   const before = process.memoryUsage();
@@ -157,9 +163,40 @@ export async function benchEngines(): Promise<BenchResult> {
   if (!(outcome instanceof Error && (outcome as { code?: string }).code === 'ABORTED'))
     throw new Error(`expected the held run to end cancelled, got ${String(outcome)}`);
   await held.close();
-  await rm(out, { recursive: true, force: true });
   const heapMiB = (after.heapUsed - before.heapUsed) / 2 ** 20;
   const rssMiB = (after.rss - before.rss) / 2 ** 20;
+
+  // A1111/Forge and OpenAI: one candidate a call, overhead = the call minus the server's own time.
+  const singleJob = async (
+    kind: 'a1111' | 'openai',
+    engineFor: (url: string) => Engine,
+    target: 'sdxl' | 'gpt-image',
+    options: Record<string, unknown> = {},
+  ): Promise<number[]> => {
+    const thread = await startFakeThread(kind, options);
+    const remote = engineFor(thread.url);
+    const compiled = createPromptCompiler().compile(brief, target);
+    const overheads: number[] = [];
+    for (let i = 0; i < warmup + runs; i++) {
+      const start = performance.now();
+      const [candidate] = await remote.generate({ ...request, compiled, count: 1, seed: i + 1 });
+      if (candidate !== undefined)
+        await writeFile(join(out, `${kind}-${i}.png`), candidateFileBytes(candidate));
+      const wall = performance.now() - start;
+      const server = (await thread.ask<number[]>('serverMs')).at(-1) ?? 0;
+      if (i >= warmup) overheads.push(wall - server);
+    }
+    await remote.dispose();
+    await thread.close();
+    return overheads;
+  };
+  const a1111 = await singleJob('a1111', (url) => createA1111Engine({ url }), 'sdxl');
+  const openai = await singleJob(
+    'openai',
+    (url) => createOpenAiEngine({ apiKey: 'sk-bench', baseURL: url }),
+    'gpt-image',
+  );
+  await rm(out, { recursive: true, force: true });
 
   return {
     bench: 'engines',
@@ -173,6 +210,8 @@ export async function benchEngines(): Promise<BenchResult> {
         value: 20,
       }),
       figure('fake server time per 1 MP job (median)', median(serverMs), 'ms'),
+      figure('a1111 overhead per job (median)', median(a1111), 'ms', { op: '<=', value: 20 }),
+      figure('openai overhead per job (median)', median(openai), 'ms', { op: '<=', value: 20 }),
       figure('client heap for 1,000 queued jobs', heapMiB, 'MiB'),
       figure('client heap per queued job', (heapMiB * 1024) / 1000, 'KiB'),
       figure('client RSS growth for 1,000 queued jobs', rssMiB, 'MiB'),

@@ -171,7 +171,17 @@ const answerSchema = z.object({
 });
 type Answer = z.infer<typeof answerSchema>;
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * Strict base64: Buffer skips characters outside the alphabet, so a string is clean exactly when
+ * it decodes to 3/4 of its unpadded length (and is not empty).
+ */
+function decodeBase64(text: string): Uint8Array | undefined {
+  if (text === '' || text.length % 4 === 1) return undefined;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const bytes = Buffer.from(text, 'base64');
+  const expected = Math.floor(((text.length - padding) * 3) / 4);
+  return bytes.length === expected && expected > 0 ? new Uint8Array(bytes) : undefined;
+}
 
 // What each edit input is for, said in the prompt: the API takes images without roles.
 const roleGuide: Readonly<Record<string, string>> = {
@@ -490,15 +500,17 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
     signal: AbortSignal,
   ): Promise<Uint8Array> {
     if (item.b64_json !== undefined) {
-      const text = item.b64_json.replace(/\s+/g, '');
-      if (text === '' || !BASE64.test(text)) {
-        const message = `expected base64 image data for \`data.${index}.b64_json\` but received ${text === '' ? 'an empty string' : 'other text'}`;
+      // Decode first and check the length: a regex over megabytes of base64 cost ~20 ms an image.
+      const bytes = decodeBase64(item.b64_json) ?? decodeBase64(item.b64_json.replace(/\s+/g, ''));
+      if (bytes === undefined) {
+        const empty = item.b64_json.trim() === '';
+        const message = `expected base64 image data for \`data.${index}.b64_json\` but received ${empty ? 'an empty string' : 'other text'}`;
         throw new PortraitistError('ENGINE_FAILED', `${SERVICE} sent ${what} as bad base64`, {
           source: origin,
           issues: [{ path: `data.${index}.b64_json`, message }],
         });
       }
-      return new Uint8Array(Buffer.from(text, 'base64'));
+      return bytes;
     }
     if (item.url !== undefined) return download(item.url, what, signal);
     const message = `expected \`b64_json\` or \`url\` for \`data.${index}\` but received neither`;

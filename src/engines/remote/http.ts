@@ -212,7 +212,9 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
       if (size > maxBytes) throw tooLarge(route, size);
       parts.push(part);
     }
-    return new Uint8Array(Buffer.concat(parts));
+    // A view of the joined bytes, not another copy of a multi-megabyte image.
+    const joined = Buffer.concat(parts, size);
+    return new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
   }
 
   function tooLarge(route: string, size: number): PortraitistError {

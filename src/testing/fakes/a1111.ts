@@ -3,6 +3,7 @@
 // sampler fallback, Mikubill's disabled-by-default units, Basic auth, both error shapes, and
 // injected faults. It is stricter than the real server where the real one would hide a client bug
 // (unknown fields, image URLs): those answer 422 so a wrong request fails its test.
+import { performance } from 'node:perf_hooks';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -80,6 +81,8 @@ export interface FakeA1111 {
   readonly requests: readonly FakeA1111Request[];
   /** The ControlNet units applied, one list per generation that finished. */
   readonly applied: ReadonlyArray<readonly FakeA1111Unit[]>;
+  /** Milliseconds the server spent on each txt2img it answered, in order. */
+  readonly serverMs: readonly number[];
   /** The next `times` generation requests meet `fault` (Infinity: all of them). */
   failNext(fault: FakeA1111Fault, times?: number): void;
   close(): Promise<void>;
@@ -376,6 +379,7 @@ export async function startFakeA1111(options: FakeA1111Options = {}): Promise<Fa
   const renderer = createFakeRenderer();
 
   const requests: FakeA1111Request[] = [];
+  const serverMs: number[] = [];
   const applied: FakeA1111Unit[][] = [];
   const faults: Array<{ fault: FakeA1111Fault; left: number }> = [];
   const hanging = new Set<() => void>();
@@ -845,8 +849,12 @@ export async function startFakeA1111(options: FakeA1111Options = {}): Promise<Fa
           job.wake();
         }
         return sendJson(res, 200, {});
-      case 'POST /sdapi/v1/txt2img':
+      case 'POST /sdapi/v1/txt2img': {
+        // The server's own time per generation, queue lock included.
+        const began = performance.now();
+        res.once('finish', () => serverMs.push(performance.now() - began));
         return generate('txt2img', json, req, res);
+      }
       case 'POST /sdapi/v1/img2img':
         return generate('img2img', json, req, res);
       case 'GET /controlnet/model_list':
@@ -893,6 +901,7 @@ export async function startFakeA1111(options: FakeA1111Options = {}): Promise<Fa
     port,
     requests,
     applied,
+    serverMs,
     failNext(fault, times = 1) {
       faults.push({ fault, left: times });
     },

@@ -3,6 +3,7 @@
 // what a client sends as the real API does (or more strictly: `model` is required) and answers the
 // documented error envelope, so engine tests fail when a request is shaped wrong; faults are injected
 // per request.
+import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -80,6 +81,8 @@ export interface FakeOpenAi {
   /** Base URL including `/v1`, as the SDK's `baseURL` takes it. */
   readonly url: string;
   readonly requests: readonly RecordedOpenAiRequest[];
+  /** Milliseconds the server spent on each image request it answered, in order. */
+  readonly serverMs: readonly number[];
   close(): Promise<void>;
 }
 
@@ -605,7 +608,12 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
     );
   }
 
+  const serverMs: number[] = [];
   const server = createServer((req, res) => {
+    // The server's own time per image request, from its first byte to the answer's last.
+    const began = performance.now();
+    if (req.method === 'POST' && (req.url ?? '').startsWith('/v1/images/'))
+      res.once('finish', () => serverMs.push(performance.now() - began));
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent) res.destroy();
       else
@@ -631,6 +639,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
   return {
     url: `${origin}/v1`,
     requests,
+    serverMs,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
