@@ -99,6 +99,8 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
   const randomId = options.randomId ?? (() => randomUUID());
   const pollMs = options.pollMs ?? 1_000;
   const jobTimeoutMs = options.jobTimeoutMs ?? 30 * 60_000;
+  // How long clean-up after a cancel may wait for the interrupted prompt to stop.
+  const cleanupMs = 2_000;
   const skeletons =
     options.poseSkeleton ??
     (options.vision === undefined ? undefined : poseSkeletonFromVision(options.vision));
@@ -272,6 +274,9 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
           // Stop what we started: interrupt the one running (a no-op for the others), drop the rest.
           await Promise.allSettled(unfinished.map((id) => client.interrupt(id)));
           await client.deleteQueued(unfinished).catch(() => undefined);
+          // The interrupted prompt reaches /history only once it has stopped: wait for it (briefly)
+          // so the clean-up below can delete it too.
+          if (options.keepHistory !== true) await settled(unfinished);
         }
         if (
           signal?.aborted === true &&
@@ -284,6 +289,16 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
         socket?.close();
         if (options.keepHistory !== true && queuedAny)
           await client.deleteHistory(promptIds).catch(() => undefined);
+      }
+
+      /** Waits up to `cleanupMs` for the first of `ids` that is still running to reach /history. */
+      async function settled(ids: readonly string[]): Promise<void> {
+        const deadline = performance.now() + cleanupMs;
+        while (performance.now() < deadline) {
+          const queue = await client.queued().catch(() => undefined);
+          if (queue === undefined || !ids.some((id) => queue.running.includes(id))) return;
+          await delay(Math.min(50, pollMs));
+        }
       }
 
       /** Routes WebSocket events of our prompts to progress reports and to the waiting loop. */
