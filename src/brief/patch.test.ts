@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyNudges, applyPatch, validateBrief, type Brief } from './index.js';
+import { applyNudges, applyPatch, parseBriefPatch, validateBrief, type Brief } from './index.js';
 
 const base: Brief = validateBrief({
   version: 1,
@@ -55,5 +55,97 @@ describe('applyPatch', () => {
       },
     ];
     expect(applyNudges(base, nudges).expression?.intensity).toBe(0.4);
+  });
+});
+
+describe('applyPatch refuses hostile paths', () => {
+  const hostile = [
+    '__proto__.polluted',
+    'subject.__proto__.polluted',
+    'constructor.prototype.polluted',
+    'references[0].constructor.prototype.polluted',
+    'expression.prototype',
+    'light.__proto__',
+  ];
+  for (const path of hostile) {
+    for (const op of ['set', 'append', 'remove'] as const) {
+      it(`${op} ${path} is BRIEF_INVALID naming the path, and Object.prototype stays clean`, () => {
+        const operation = op === 'remove' ? { op, path } : { op, path, value: { polluted: 'yes' } };
+        let caught: unknown;
+        try {
+          applyPatch(base, [operation]);
+        } catch (error) {
+          caught = error;
+        }
+        expect(caught).toMatchObject({
+          code: 'BRIEF_INVALID',
+          issues: [expect.objectContaining({ path })],
+        });
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        expect(Object.prototype).not.toHaveProperty('polluted');
+      });
+    }
+  }
+
+  it('refuses paths the brief schema does not know, naming the unknown part', () => {
+    expect(() => applyPatch(base, [{ op: 'set', path: 'expression.mood', value: 1 }])).toThrow(
+      expect.objectContaining({
+        code: 'BRIEF_INVALID',
+        issues: [
+          expect.objectContaining({
+            path: 'expression.mood',
+            message: expect.stringContaining('`mood`'),
+          }),
+        ],
+      }),
+    );
+    expect(() => applyPatch(base, [{ op: 'remove', path: 'toString' }])).toThrow(
+      expect.objectContaining({ code: 'BRIEF_INVALID' }),
+    );
+    // An index where the schema has an object, and a huge index that would grow a sparse list.
+    expect(() => applyPatch(base, [{ op: 'set', path: 'subject[0]', value: 1 }])).toThrow(
+      expect.objectContaining({ code: 'BRIEF_INVALID' }),
+    );
+    expect(() =>
+      applyPatch(base, [{ op: 'set', path: 'references[999999999].role', value: 'pose' }]),
+    ).toThrow(expect.objectContaining({ code: 'BRIEF_INVALID' }));
+  });
+
+  it('still accepts every known path, nested lists included', () => {
+    const patched = applyPatch(base, [
+      { op: 'set', path: 'references[0].weight', value: 0.5 },
+      { op: 'set', path: 'output.count', value: 2 },
+    ]);
+    expect(patched.references[0]?.weight).toBe(0.5);
+    expect(patched.output.count).toBe(2);
+  });
+
+  it('a value carrying its own __proto__ key cannot pollute either', () => {
+    const value: unknown = JSON.parse('{"__proto__": {"polluted": "yes"}, "name": "wistful"}');
+    expect(() => applyPatch(base, [{ op: 'set', path: 'expression', value }])).toThrow(
+      expect.objectContaining({ code: 'BRIEF_INVALID' }),
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('parseBriefPatch', () => {
+  it('accepts a well-formed patch', () => {
+    expect(parseBriefPatch([{ op: 'remove', path: 'light' }])).toEqual([
+      { op: 'remove', path: 'light' },
+    ]);
+  });
+
+  it('refuses malformed operations with a typed error naming the field', () => {
+    for (const input of [
+      {},
+      [{ op: 'delete', path: 'light' }],
+      [{ op: 'set', path: 7, value: 1 }],
+      [{ op: 'remove', path: '' }],
+      [{ op: 'remove', path: 'light', extra: true }],
+      Array.from({ length: 65 }, () => ({ op: 'remove', path: 'light' })),
+    ]) {
+      expect(() => parseBriefPatch(input)).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    }
   });
 });

@@ -1,8 +1,9 @@
 // Machine-applicable brief patches, used by nudges: small, readable operations on dotted paths,
 // re-validated after applying so a patch can never produce an invalid brief silently.
+import { z } from 'zod';
 import { PortraitistError } from '../errors/index.js';
 import { validateBrief } from './load.js';
-import type { Brief } from './schema.js';
+import { briefSchema, type Brief } from './schema.js';
 
 /** One patch operation on a dotted path such as `expression.intensity` or `references[0].weight`. */
 export type PatchOperation =
@@ -12,6 +13,42 @@ export type PatchOperation =
 
 /** An ordered list of patch operations. */
 export type BriefPatch = readonly PatchOperation[];
+
+const patchPath = z
+  .string({ error: 'expected a dotted path for `path`' })
+  .min(1, { error: 'expected a dotted path for `path` but received nothing' })
+  .max(256, { error: 'expected a path of at most 256 characters for `path`' });
+
+/** The schema of one patch operation, for patches that arrive over HTTP or from files. */
+export const patchOperationSchema = z.discriminatedUnion(
+  'op',
+  [
+    z.strictObject({ op: z.literal('set'), path: patchPath, value: z.unknown() }),
+    z.strictObject({ op: z.literal('remove'), path: patchPath }),
+    z.strictObject({ op: z.literal('append'), path: patchPath, value: z.unknown() }),
+  ],
+  { error: 'expected `op` to be one of set, remove, append' },
+);
+
+/** The schema of a patch: at most 64 operations. */
+export const briefPatchSchema = z
+  .array(patchOperationSchema, { error: 'expected a list of patch operations' })
+  .max(64, { error: 'expected at most 64 patch operations' });
+
+/** Validates an untrusted patch; throws USAGE naming the offending operation field. */
+export function parseBriefPatch(input: unknown): BriefPatch {
+  const parsed = briefPatchSchema.safeParse(input);
+  if (parsed.success) return parsed.data as BriefPatch;
+  const issues = parsed.error.issues.map((issue) => ({
+    path: issue.path
+      .map((part) => (typeof part === 'number' ? `[${part}]` : String(part)))
+      .join('.'),
+    message: issue.message,
+  }));
+  throw new PortraitistError('USAGE', `invalid patch: ${issues[0]?.message ?? 'unknown issue'}`, {
+    issues,
+  });
+}
 
 /** The pillars (and supporting sections) a nudge can be about. */
 export type Pillar =
@@ -51,6 +88,74 @@ function splitPath(path: string): (string | number)[] {
 
 type Container = Record<string | number, unknown>;
 
+// Names that reach Object.prototype through plain property access.
+const forbiddenParts = new Set(['__proto__', 'constructor', 'prototype']);
+// Larger than any list in the brief schema; stops `[999999999]` from growing a sparse array.
+const maxIndex = 1024;
+
+interface SchemaNode {
+  readonly def: {
+    readonly type: string;
+    readonly innerType?: SchemaNode;
+    readonly in?: SchemaNode;
+    readonly element?: SchemaNode;
+    readonly shape?: Record<string, SchemaNode>;
+  };
+}
+
+/** Strips optional/default/nullable/pipe wrappers down to the schema that holds the shape. */
+function unwrap(node: SchemaNode): SchemaNode {
+  let current = node;
+  for (let depth = 0; depth < 16; depth += 1) {
+    const { def } = current;
+    const inner = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+    if (inner === undefined) break;
+    current = inner;
+  }
+  return current;
+}
+
+function refusePath(path: string, message: string): never {
+  throw new PortraitistError('BRIEF_INVALID', `cannot patch \`${path}\`: ${message}`, {
+    issues: [{ path, message }],
+  });
+}
+
+/** Refuses prototype keys and any path the brief schema does not know, before touching anything. */
+function checkPath(path: string, parts: readonly (string | number)[]): void {
+  let node: SchemaNode = briefSchema as unknown as SchemaNode;
+  for (const part of parts) {
+    if (typeof part === 'string' && forbiddenParts.has(part)) {
+      refusePath(
+        path,
+        `expected a brief field for \`${path}\` but received the reserved name \`${part}\``,
+      );
+    }
+    const current: SchemaNode = unwrap(node);
+    if (typeof part === 'number') {
+      if (current.def.type !== 'array' || current.def.element === undefined) {
+        refusePath(path, `expected a field name for \`${path}\` but received the index [${part}]`);
+      }
+      if (part > maxIndex) {
+        refusePath(
+          path,
+          `expected an index of at most ${maxIndex} for \`${path}\` but received ${part}`,
+        );
+      }
+      node = current.def.element;
+    } else {
+      const shape = current.def.type === 'object' ? current.def.shape : undefined;
+      if (shape === undefined || !Object.hasOwn(shape, part)) {
+        refusePath(
+          path,
+          `expected a path the brief schema knows for \`${path}\` but received \`${part}\``,
+        );
+      }
+      node = shape[part] as SchemaNode;
+    }
+  }
+}
+
 /** Walks to the parent of the last path part, creating objects on the way for `set`/`append`. */
 function parentOf(
   root: Container,
@@ -71,11 +176,17 @@ function parentOf(
   return node;
 }
 
-/** Applies a patch and re-validates; throws BRIEF_INVALID naming the operation that broke it. */
+/**
+ * Applies a patch and re-validates; throws BRIEF_INVALID naming the operation that broke it.
+ * Every path is checked against the brief schema first, so a patch from the web studio can
+ * never reach `Object.prototype` (`__proto__`, `constructor`, `prototype` are refused).
+ */
 export function applyPatch(brief: Brief, patch: BriefPatch): Brief {
+  const operations = parseBriefPatch(patch);
   const draft = structuredClone(brief) as unknown as Container;
-  for (const operation of patch) {
+  for (const operation of operations) {
     const parts = splitPath(operation.path);
+    checkPath(operation.path, parts);
     const last = parts[parts.length - 1] as string | number;
     const parent = parentOf(draft, parts, operation.op !== 'remove');
     if (parent === undefined) {
