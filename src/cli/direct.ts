@@ -11,6 +11,7 @@ import {
   addEngineOptions,
   createConfiguredEngine,
   engineTarget,
+  provenanceMode,
   resolveEngineConfig,
   targetFor,
   type EngineFlags,
@@ -27,6 +28,7 @@ interface DirectFlags extends EngineFlags {
   seed?: string;
   goal?: string;
   stripMetadata?: boolean;
+  provenance?: string;
   json?: boolean;
 }
 
@@ -51,6 +53,11 @@ export function registerDirect(program: Command, io: CliIo): void {
     .option('--seed <seed>', 'seed of the first candidate')
     .option('--goal <score>', 'overall score (0..1) at which the brief counts as met', '0.8')
     .option('--strip-metadata', 'write images without embedded provenance')
+    .option(
+      '--provenance <mode>',
+      'reference photos in the embedded provenance: hashed (sha-256 of the bytes) or full (their file names)',
+      'hashed',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (briefFile: string, flags: DirectFlags) => {
       const json = flags.json === true;
@@ -63,6 +70,7 @@ export function registerDirect(program: Command, io: CliIo): void {
           'USAGE',
           `expected a number from 0 to 1 for \`goal\` but received ${JSON.stringify(flags.goal)}`,
         );
+      const provenance = provenanceMode(flags.provenance);
       const briefPath = resolve(io.cwd, briefFile);
       const brief = await readBriefFile(briefPath);
       const references = await readReferences(flags.reference, brief, briefPath, io.cwd);
@@ -110,6 +118,7 @@ export function registerDirect(program: Command, io: CliIo): void {
             ? {}
             : { seed: wholeNumber(flags.seed, 'seed', 0, Number.MAX_SAFE_INTEGER) }),
           stripMetadata: flags.stripMetadata === true,
+          provenance,
           onProgress: (p) => {
             if (json) return;
             const line = `round ${p.round}/${p.rounds} · ${p.stage} ${p.done}/${p.total}${p.detail === undefined ? '' : ` · ${p.detail}`}`;

@@ -11,7 +11,9 @@ import {
   createComfyEngine,
   createLocalEngine,
   createOpenAiEngine,
+  provenanceModes,
   type Engine,
+  type ProvenanceMode,
 } from '../engines/index.js';
 import { targetIds, type Brief, type Target } from '../brief/index.js';
 import { PortraitistError, type Issue } from '../errors/index.js';
@@ -233,6 +235,14 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** The URL or service an engine will reach, for the one-line header of a run. */
+/** The `--provenance` flag: `hashed` (the default) or `full`, or a usage error naming it. */
+export function provenanceMode(value: string | undefined): ProvenanceMode {
+  const mode = value ?? 'hashed';
+  if ((provenanceModes as readonly string[]).includes(mode)) return mode as ProvenanceMode;
+  const message = `expected one of ${provenanceModes.join(', ')} for \`provenance\` but received ${JSON.stringify(value)}`;
+  throw new PortraitistError('USAGE', message, { issues: [{ path: 'provenance', message }] });
+}
+
 export function engineTarget(config: EngineConfig): string {
   switch (config.engine) {
     case 'local':

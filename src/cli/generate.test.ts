@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +6,8 @@ import { readProvenance } from '../engines/index.js';
 import { readPngText } from '../image/index.js';
 import {
   closedPort,
+  fixtureFaces,
+  readFixture,
   startFakeA1111,
   startFakeComfy,
   startFakeOpenAi,
@@ -98,6 +100,54 @@ describe('portraitist generate', () => {
     expect(
       readPngText(new Uint8Array(await readFile(join(cwd, 'export', 'comfyui-271828.png')))),
     ).toEqual({});
+  });
+
+  it('puts nothing about the file system into a PNG unless --provenance full', async () => {
+    const server = await fake();
+    const cwd = await mkdtemp(join(tmpdir(), 'generate-'));
+    const folder = join(cwd, 'home', 'alice-smith', 'Private Clients');
+    await mkdir(folder, { recursive: true });
+    const photo = join(folder, 'jane-doe-passport.png');
+    await writeFile(photo, await readFixture(fixtureFaces[0]!.id));
+    const generate = (out: string, extra: string[]) =>
+      runCli(
+        [
+          'generate',
+          brief,
+          '--engine',
+          'comfyui',
+          '--url',
+          server.url,
+          '-n',
+          '1',
+          '--reference',
+          `style=${photo}`,
+          '--out',
+          out,
+          ...extra,
+        ],
+        cwd,
+      );
+    const hashed = await generate('hashed', []);
+    expect(hashed.code).toBe(0);
+    const [file] = await readdir(join(cwd, 'hashed'));
+    const png = new Uint8Array(await readFile(join(cwd, 'hashed', file!)));
+    const text = Object.values(readPngText(png)).join('\n');
+    for (const leak of [cwd, tmpdir(), 'alice', 'jane-doe', 'Private Clients', 'home/'])
+      expect(text).not.toContain(leak);
+    expect(text).toMatch(/"sha256":"[0-9a-f]{64}"/);
+
+    const full = await generate('full', ['--provenance', 'full']);
+    expect(full.code).toBe(0);
+    const [fullFile] = await readdir(join(cwd, 'full'));
+    const fullText = Object.values(
+      readPngText(new Uint8Array(await readFile(join(cwd, 'full', fullFile!)))),
+    ).join('\n');
+    expect(fullText).toContain('jane-doe-passport.png');
+
+    const bad = await generate('bad', ['--provenance', 'some']);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('`provenance`');
   });
 
   it('takes engine settings from a config file, then the environment, then flags', async () => {

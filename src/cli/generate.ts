@@ -11,6 +11,7 @@ import {
   addEngineOptions,
   createConfiguredEngine,
   engineTarget,
+  provenanceMode,
   resolveEngineConfig,
   targetFor,
   type EngineFlags,
@@ -25,6 +26,7 @@ interface GenerateFlags extends EngineFlags {
   out?: string;
   target?: string;
   stripMetadata?: boolean;
+  provenance?: string;
   json?: boolean;
 }
 
@@ -56,11 +58,17 @@ export function registerGenerate(program: Command, io: CliIo): void {
     .option('--seed <seed>', 'seed of the first candidate (default: the brief’s, or 1)')
     .option('--out <dir>', 'where to write the images (default out/<brief name>/generate)')
     .option('--strip-metadata', 'write images without any embedded metadata (for export)')
+    .option(
+      '--provenance <mode>',
+      'reference photos in the embedded provenance: hashed (sha-256 of the bytes) or full (their file names)',
+      'hashed',
+    )
     .option('--json', 'print what was written as JSON')
     .action(async (briefFile: string, flags: GenerateFlags) => {
       const json = flags.json === true;
       const config = await resolveEngineConfig(flags, io.env, io.cwd);
       const count = wholeNumber(flags.count, 'count', 1, 256);
+      const provenance = provenanceMode(flags.provenance);
       const briefPath = resolve(io.cwd, briefFile);
       const brief = await readBriefFile(briefPath);
       const seed =
@@ -118,7 +126,10 @@ export function registerGenerate(program: Command, io: CliIo): void {
           const file = join(outDir, `${engine.id}-${candidate.seed}.png`);
           await writeFile(
             file,
-            candidateFileBytes(candidate, { stripMetadata: flags.stripMetadata === true }),
+            candidateFileBytes(candidate, {
+              stripMetadata: flags.stripMetadata === true,
+              provenance,
+            }),
           );
           written.push({
             file: relative(io.cwd, file),

@@ -13,7 +13,10 @@ export {
   a1111Parameters,
   candidateFileBytes,
   embedProvenance,
+  provenanceModes,
+  provenanceRecord,
   readProvenance,
+  type ProvenanceMode,
 } from './provenance.js';
 export {
   buildGraph,

@@ -1,7 +1,58 @@
 // Provenance embedded in every image Portraitist writes: an A1111-compatible `parameters` text
-// (what PNG-info readers show) and the full brief, prompt and parameters as JSON.
+// (what PNG-info readers show) and the brief, prompt and parameters as JSON. By default nothing
+// about the user's file system goes into an image: reference photos are named by content hash.
 import { readPngText, stripPngMetadata, withPngText } from '../image/index.js';
+import type { Brief } from '../brief/index.js';
 import type { Candidate } from './types.js';
+
+/** `hashed` (default): references as sha-256 of their bytes; `full`: their names and brief paths too. */
+export const provenanceModes = ['hashed', 'full'] as const;
+export type ProvenanceMode = (typeof provenanceModes)[number];
+
+/** What stands in for a brief reference whose bytes were not sent (a library id, a missing file). */
+const withheld = 'withheld';
+
+function lastSegment(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
+/**
+ * The brief with each reference's `image` path replaced by `sha256:<hex>` of the photo that was
+ * sent for it (same role and file name), or by `withheld` when no bytes were sent.
+ */
+function hashedBrief(brief: Brief, references: Candidate['provenance']['references']): Brief {
+  return {
+    ...brief,
+    references: brief.references.map((reference) => {
+      const sent = references.find(
+        (r) => r.role === reference.role && r.source === lastSegment(reference.image),
+      );
+      return { ...reference, image: sent === undefined ? withheld : `sha256:${sent.sha256}` };
+    }),
+  };
+}
+
+/** The JSON provenance record of a candidate, in the given mode. */
+export function provenanceRecord(candidate: Candidate, mode: ProvenanceMode = 'hashed'): unknown {
+  const { provenance } = candidate;
+  const full = mode === 'full';
+  return {
+    engine: candidate.engine,
+    seed: candidate.seed,
+    parameters: candidate.parameters,
+    brief: full ? provenance.brief : hashedBrief(provenance.brief, provenance.references),
+    references: full
+      ? provenance.references
+      : provenance.references.map((r) => ({ role: r.role, sha256: r.sha256 })),
+    createdAt: provenance.createdAt,
+    prompt: {
+      target: candidate.prompt.target,
+      positive: candidate.prompt.positive,
+      negative: candidate.prompt.negative,
+      params: candidate.prompt.params,
+    },
+  };
+}
 
 /** The A1111 `parameters` text: prompt, negative prompt, then "Key: value" settings on one line. */
 export function a1111Parameters(candidate: Candidate): string {
@@ -23,24 +74,11 @@ export function a1111Parameters(candidate: Candidate): string {
   ].join('\n');
 }
 
-/** The candidate's PNG with its provenance embedded. */
-export function embedProvenance(candidate: Candidate): Uint8Array {
+/** The candidate's PNG with its provenance embedded (reference names hashed unless `full`). */
+export function embedProvenance(candidate: Candidate, mode: ProvenanceMode = 'hashed'): Uint8Array {
   return withPngText(candidate.image, {
     parameters: a1111Parameters(candidate),
-    portraitist: JSON.stringify({
-      engine: candidate.engine,
-      seed: candidate.seed,
-      parameters: candidate.parameters,
-      brief: candidate.provenance.brief,
-      references: candidate.provenance.references,
-      createdAt: candidate.provenance.createdAt,
-      prompt: {
-        target: candidate.prompt.target,
-        positive: candidate.prompt.positive,
-        negative: candidate.prompt.negative,
-        params: candidate.prompt.params,
-      },
-    }),
+    portraitist: JSON.stringify(provenanceRecord(candidate, mode)),
   });
 }
 
@@ -62,9 +100,9 @@ export function readProvenance(
  */
 export function candidateFileBytes(
   candidate: Candidate,
-  options: { readonly stripMetadata?: boolean } = {},
+  options: { readonly stripMetadata?: boolean; readonly provenance?: ProvenanceMode } = {},
 ): Uint8Array {
   return options.stripMetadata === true
     ? stripPngMetadata(candidate.image)
-    : embedProvenance(candidate);
+    : embedProvenance(candidate, options.provenance ?? 'hashed');
 }

@@ -126,10 +126,18 @@ describe('makeCandidate', () => {
       timings: { totalMs: 1235 },
       provenance: {
         brief,
-        // The reference photos' bytes stay out of the provenance: only their role and source.
+        // The reference photos' bytes stay out of the provenance: their role, source and hash.
         references: [
-          { role: 'identity', source: 'me.jpg' },
-          { role: 'pose', source: 'pose.png' },
+          {
+            role: 'identity',
+            source: 'me.jpg',
+            sha256: '039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81',
+          },
+          {
+            role: 'pose',
+            source: 'pose.png',
+            sha256: '2fa1b377bf67309f65e5e7bc9d924345ca648dec4e601a398a9cb497dcba3765',
+          },
         ],
         createdAt: '2025-03-04T05:06:07.089Z',
       },

@@ -1,6 +1,7 @@
 // Checks and building blocks every engine shares, so each refuses bad requests the same way.
+import { createHash } from 'node:crypto';
 import { PortraitistError } from '../errors/index.js';
-import type { Candidate, GenerationRequest } from './types.js';
+import type { Candidate, GenerationRequest, ReferenceImage } from './types.js';
 
 /** Throws the typed cancellation error when `signal` has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined, what = 'generation'): void {
@@ -26,6 +27,17 @@ export function checkSeedRange(seed: number, count: number): void {
   throw new PortraitistError('USAGE', 'bad seed', { issues: [{ path: 'seed', message }] });
 }
 
+/** The references as provenance records them: role, name and a content hash, never the bytes. */
+export function referenceProvenance(
+  references: readonly ReferenceImage[],
+): Candidate['provenance']['references'] {
+  return references.map((r) => ({
+    role: r.role,
+    source: r.source,
+    sha256: createHash('sha256').update(r.image).digest('hex'),
+  }));
+}
+
 /** A candidate with the provenance every engine records. */
 export function makeCandidate(
   request: GenerationRequest,
@@ -47,7 +59,7 @@ export function makeCandidate(
     timings: { totalMs: Math.max(0, Math.round(fields.totalMs)) },
     provenance: {
       brief: request.brief,
-      references: request.references.map((r) => ({ role: r.role, source: r.source })),
+      references: referenceProvenance(request.references),
       createdAt: fields.createdAt.toISOString(),
     },
   };

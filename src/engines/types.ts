@@ -67,7 +67,12 @@ export interface Candidate {
   readonly timings: { readonly totalMs: number };
   readonly provenance: {
     readonly brief: Brief;
-    readonly references: ReadonlyArray<{ readonly role: ReferenceRole; readonly source: string }>;
+    /** Each reference sent: its role, its name as given and the sha-256 (hex) of its bytes. */
+    readonly references: ReadonlyArray<{
+      readonly role: ReferenceRole;
+      readonly source: string;
+      readonly sha256: string;
+    }>;
     readonly createdAt: string;
   };
 }

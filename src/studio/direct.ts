@@ -18,7 +18,12 @@ import {
   type CritiqueReferences,
   type Scorecard,
 } from '../critic/index.js';
-import { candidateFileBytes, type Engine, type ReferenceImage } from '../engines/index.js';
+import {
+  candidateFileBytes,
+  type Engine,
+  type ProvenanceMode,
+  type ReferenceImage,
+} from '../engines/index.js';
 import { PortraitistError, isPortraitistError } from '../errors/index.js';
 import type { PromptCompiler } from '../prompt/index.js';
 import type { Blueprint, Vision } from '../vision/index.js';
@@ -51,6 +56,8 @@ export interface DirectOptions {
   readonly goal?: number;
   /** Write images without embedded provenance. */
   readonly stripMetadata?: boolean;
+  /** Reference photos in the embedded provenance: content hashes (default) or their names too. */
+  readonly provenance?: ProvenanceMode;
   readonly onProgress?: (progress: DirectProgress) => void;
   readonly signal?: AbortSignal;
   readonly now?: () => Date;
@@ -167,6 +174,7 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
       const file = join(roundDir, `candidate-${k + 1}.png`);
       const bytes = candidateFileBytes(candidate, {
         stripMetadata: options.stripMetadata === true,
+        provenance: options.provenance ?? 'hashed',
       });
       await writeFile(file, bytes);
       report({

@@ -39,7 +39,7 @@ import type {
   GenerateOptions,
   GenerationRequest,
 } from '../types.js';
-import { checkCount, throwIfAborted } from '../request.js';
+import { checkCount, referenceProvenance, throwIfAborted } from '../request.js';
 
 /** Which reference photo the darkroom starts from, in order of preference. */
 const startingRoles: readonly ReferenceRole[] = [
@@ -265,7 +265,7 @@ export function createLocalEngine(options: LocalEngineOptions): Engine {
           timings: { totalMs: Math.round(performance.now() - began) },
           provenance: {
             brief,
-            references: request.references.map((r) => ({ role: r.role, source: r.source })),
+            references: referenceProvenance(request.references),
             createdAt: now().toISOString(),
           },
         });
