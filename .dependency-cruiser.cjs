@@ -5,6 +5,7 @@ const allowed = {
   errors: [],
   brief: ['errors'],
   image: ['errors'],
+  files: ['errors'],
   library: ['errors'],
   jobs: ['errors'],
   prompt: ['brief', 'errors'],
@@ -23,6 +24,7 @@ const allowed = {
     'errors',
     'library',
     'jobs',
+    'files',
   ],
   cli: [
     'studio',
@@ -37,6 +39,7 @@ const allowed = {
     'library',
     'jobs',
     'server',
+    'files',
   ],
   server: [
     'studio',
@@ -50,6 +53,7 @@ const allowed = {
     'errors',
     'library',
     'jobs',
+    'files',
   ],
   web: [],
   // Test helpers: may use the foundations and vision; only test files may import them.

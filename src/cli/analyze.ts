@@ -1,9 +1,9 @@
 // `portraitist analyze`: read the five pillars off photos, draw them, turn them into briefs.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { nearestRig, stringifyBrief } from '../brief/index.js';
 import { PortraitistError } from '../errors/index.js';
+import { refuseExisting, writeOutputFile } from '../files/index.js';
 import { readImage } from '../image/index.js';
 import {
   briefFromBlueprint,
@@ -22,6 +22,7 @@ interface AnalyzeFlags {
   overlay?: string;
   controlPose?: string;
   brief?: string;
+  force?: boolean;
   json?: boolean;
 }
 
@@ -162,6 +163,7 @@ export function registerAnalyze(
       'write an OpenPose control image for ControlNet ({name} for batches)',
     )
     .option('--brief <yaml>', 'write a brief that asks for a photo like this ({name} for batches)')
+    .option('--force', 'overwrite --overlay/--control-pose/--brief files that exist')
     .option('--json', 'print the blueprints as JSON')
     .action(async (photos: string[], flags: AnalyzeFlags) => {
       const json = flags.json === true;
@@ -177,14 +179,19 @@ export function registerAnalyze(
         });
       }
       const several = photos.length > 1;
-      // Check output templates before any work.
+      const force = flags.force === true;
+      // Check output templates, and that no output exists (unless --force), before any work.
       for (const [flag, template] of [
         ['--overlay', flags.overlay],
         ['--control-pose', flags.controlPose],
         ['--brief', flags.brief],
       ] as const) {
-        if (template !== undefined && photos[0] !== undefined)
-          outputPath(io, template, photos[0], several, flag);
+        if (template === undefined) continue;
+        for (const photo of photos)
+          await refuseExisting(outputPath(io, template, photo, several, flag), {
+            force,
+            field: flag.slice(2),
+          });
       }
       const progress = progressBar(io, photos.length, 'analyzing', !json);
       const paths = photos.map((photo) => resolve(io.cwd, photo));
@@ -202,23 +209,27 @@ export function registerAnalyze(
           const image = await readImage(paths[i] ?? '', { source: photo });
           if (flags.overlay !== undefined) {
             const target = outputPath(io, flags.overlay, photo, several, '--overlay');
-            await mkdir(dirname(target), { recursive: true });
-            await writeFile(target, await drawOverlay(image, result));
+            await writeOutputFile(target, await drawOverlay(image, result), {
+              force,
+              field: 'overlay',
+            });
             files.push(target);
           }
           if (flags.controlPose !== undefined) {
             const target = outputPath(io, flags.controlPose, photo, several, '--control-pose');
-            await mkdir(dirname(target), { recursive: true });
-            await writeFile(target, await drawPoseControl(result));
+            await writeOutputFile(target, await drawPoseControl(result), {
+              force,
+              field: 'control-pose',
+            });
             files.push(target);
           }
         }
         if (flags.brief !== undefined) {
           const target = outputPath(io, flags.brief, photo, several, '--brief');
-          await mkdir(dirname(target), { recursive: true });
-          await writeFile(
+          await writeOutputFile(
             target,
             stringifyBrief(briefFromBlueprint(result), target.endsWith('.json') ? 'json' : 'yaml'),
+            { force, field: 'brief' },
           );
           files.push(target);
         }

@@ -1,6 +1,6 @@
 // `portraitist critique`: score candidates against a brief, rank them, explain, nudge, and draw
 // a contact sheet.
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -18,6 +18,7 @@ import {
   type Ranking,
 } from '../critic/index.js';
 import { PortraitistError } from '../errors/index.js';
+import { refuseExisting, writeOutputFile } from '../files/index.js';
 import { type Blueprint } from '../vision/index.js';
 import { exitCodes } from './errors.js';
 import { styleFor, writeJson, writeLine, type CliIo, type Style } from './io.js';
@@ -27,6 +28,7 @@ import { readPhotos } from './read-photos.js';
 interface CritiqueFlags {
   reference?: string[];
   sheet?: string;
+  force?: boolean;
   json?: boolean;
 }
 
@@ -113,9 +115,13 @@ export function registerCritique(
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('--sheet <png>', 'write a contact sheet of the ranked candidates')
+    .option('--force', 'overwrite the --sheet file if it exists')
     .option('--json', 'print the scorecards and ranking as JSON')
     .action(async (briefFile: string, images: string[], flags: CritiqueFlags) => {
       const json = flags.json === true;
+      const sheetOptions = { force: flags.force === true, field: 'sheet' };
+      if (flags.sheet !== undefined)
+        await refuseExisting(resolve(io.cwd, flags.sheet), sheetOptions);
       const briefPath = resolve(io.cwd, briefFile);
       const brief = await readBriefFile(briefPath);
       const references = await referencePaths(
@@ -164,8 +170,7 @@ export function registerCritique(
           })),
           { title: `${brief.title ?? basename(briefFile)}\n${ranking.summary}` },
         );
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, sheet);
+        await writeOutputFile(target, sheet, sheetOptions);
       }
       if (json)
         writeJson(io, {

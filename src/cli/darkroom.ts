@@ -1,6 +1,6 @@
 // `portraitist darkroom …`: each darkroom operation on its own, at the photo's full resolution.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { filmStocks, findEntry, grades, type FilmStock, type Grade } from '../brief/index.js';
@@ -19,6 +19,7 @@ import {
   type PersonMask,
 } from '../darkroom/index.js';
 import { PortraitistError } from '../errors/index.js';
+import { refuseExisting, writeOutputFile } from '../files/index.js';
 import { encodePng, readImage, type RgbImage } from '../image/index.js';
 import { createVision, createVisionRuntime, type Blueprint, type Vision } from '../vision/index.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
@@ -69,16 +70,27 @@ interface Session {
   blueprint(): Promise<Blueprint>;
 }
 
-/** Runs one operation: read the photo, apply, write the PNG, report. */
+/** Where an operation writes: `-o` and whether `--force` lets it replace a file. */
+interface OutputFlags {
+  readonly out: string;
+  readonly force?: boolean;
+}
+
+/** Runs one operation: read the photo, apply, write the PNG (atomically), report. */
 async function runOperation(
   io: CliIo,
   photo: string,
-  output: string,
+  flags: OutputFlags,
   json: boolean,
   operation: string,
   apply: (session: Session, stage: (text: string) => void) => Promise<RgbImage>,
 ): Promise<void> {
   const started = performance.now();
+  const output = flags.out;
+  const target = resolve(io.cwd, output);
+  const writeOptions = { force: flags.force === true, field: 'out' };
+  // Before any work: an existing -o is refused unless --force.
+  await refuseExisting(target, writeOptions);
   const stage = (text: string) => {
     if (!json) writeLine(io.stderr, styleFor(io, 'stderr').dim(`${operation}: ${text}`));
   };
@@ -113,9 +125,7 @@ async function runOperation(
       },
     };
     const result = await apply(session, stage);
-    const target = resolve(io.cwd, output);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, await encodePng(result));
+    await writeOutputFile(target, await encodePng(result), writeOptions);
     const ms = Math.round(performance.now() - started);
     if (json)
       writeJson(io, {
@@ -141,6 +151,7 @@ export function registerDarkroom(program: Command, io: CliIo): void {
     command
       .argument('<photo>', 'the photo')
       .requiredOption('-o, --out <png>', 'where to write the result')
+      .option('--force', 'overwrite the -o file if it exists')
       .option('--json', 'print the result as JSON');
 
   common(darkroom.command('relight').description('re-shade the person with a named rig'))
@@ -150,7 +161,14 @@ export function registerDarkroom(program: Command, io: CliIo): void {
     .action(
       async (
         photo: string,
-        flags: { out: string; json?: boolean; rig: string; side: string; intensity: string },
+        flags: {
+          out: string;
+          force?: boolean;
+          json?: boolean;
+          rig: string;
+          side: string;
+          intensity: string;
+        },
       ) => {
         if (flags.side !== 'left' && flags.side !== 'right')
           throw new PortraitistError(
@@ -162,7 +180,7 @@ export function registerDarkroom(program: Command, io: CliIo): void {
         await runOperation(
           io,
           photo,
-          flags.out,
+          flags,
           flags.json === true,
           'relight',
           async (session, stage) => {
@@ -214,7 +232,7 @@ export function registerDarkroom(program: Command, io: CliIo): void {
         await runOperation(
           io,
           photo,
-          flags.out,
+          flags,
           flags.json === true,
           'expression',
           async (session, stage) => {
@@ -236,14 +254,20 @@ export function registerDarkroom(program: Command, io: CliIo): void {
     .action(
       async (
         photo: string,
-        flags: { out: string; json?: boolean; aperture: string; focalLength: string },
+        flags: {
+          out: string;
+          force?: boolean;
+          json?: boolean;
+          aperture: string;
+          focalLength: string;
+        },
       ) => {
         const aperture = number(flags.aperture, 'aperture', 0.7, 64) ?? 1.8;
         const focalLength = number(flags.focalLength, 'focal-length', 8, 800) ?? 85;
         await runOperation(
           io,
           photo,
-          flags.out,
+          flags,
           flags.json === true,
           'lens',
           async (session, stage) => {
@@ -316,7 +340,7 @@ export function registerDarkroom(program: Command, io: CliIo): void {
         await runOperation(
           io,
           photo,
-          flags.out,
+          flags,
           flags.json === true,
           'grade',
           async (session, stage) => {
@@ -339,12 +363,19 @@ export function registerDarkroom(program: Command, io: CliIo): void {
     .action(
       async (
         photo: string,
-        flags: { out: string; json?: boolean; shot: string; composition: string; aspect: string },
+        flags: {
+          out: string;
+          force?: boolean;
+          json?: boolean;
+          shot: string;
+          composition: string;
+          aspect: string;
+        },
       ) => {
         await runOperation(
           io,
           photo,
-          flags.out,
+          flags,
           flags.json === true,
           'reframe',
           async (session, stage) => {

@@ -29,6 +29,7 @@ interface DirectFlags extends EngineFlags {
   goal?: string;
   stripMetadata?: boolean;
   provenance?: string;
+  force?: boolean;
   json?: boolean;
 }
 
@@ -58,6 +59,7 @@ export function registerDirect(program: Command, io: CliIo): void {
       'reference photos in the embedded provenance: hashed (sha-256 of the bytes) or full (their file names)',
       'hashed',
     )
+    .option('--force', 'replace the files of an earlier run in --out')
     .option('--json', 'print the report as JSON')
     .action(async (briefFile: string, flags: DirectFlags) => {
       const json = flags.json === true;
@@ -119,6 +121,7 @@ export function registerDirect(program: Command, io: CliIo): void {
             : { seed: wholeNumber(flags.seed, 'seed', 0, Number.MAX_SAFE_INTEGER) }),
           stripMetadata: flags.stripMetadata === true,
           provenance,
+          force: flags.force === true,
           onProgress: (p) => {
             if (json) return;
             const line = `round ${p.round}/${p.rounds} · ${p.stage} ${p.done}/${p.total}${p.detail === undefined ? '' : ` · ${p.detail}`}`;

@@ -164,13 +164,13 @@ describe('portraitist generate', () => {
     expect(server.history.size).toBe(1);
 
     const env = { COMFYUI_URL: dead };
-    const fromEnv = await runCli(['generate', brief, '-n', '1'], cwd, { env });
+    const fromEnv = await runCli(['generate', brief, '-n', '1', '--force'], cwd, { env });
     expect(fromEnv.code).toBe(69);
     expect(fromEnv.stderr).toContain(
       `error ENGINE_UNREACHABLE: could not reach ComfyUI at ${dead}`,
     );
     const fromFlag = await runCli(
-      ['generate', brief, '-n', '1', '--engine', 'comfyui', '--url', server.url],
+      ['generate', brief, '-n', '1', '--force', '--engine', 'comfyui', '--url', server.url],
       cwd,
       { env },
     );
@@ -292,9 +292,13 @@ describe('portraitist generate with A1111/Forge and OpenAI', () => {
       expect(readProvenance(png)?.portraitist).toMatchObject({ engine: 'a1111' });
       const posted = server.requests.filter((r) => r.path === '/sdapi/v1/txt2img');
       expect(posted).toHaveLength(1);
-      const flux = await runCli(['generate', brief, '--engine', 'a1111', '-n', '1'], cwd, {
-        env: { A1111_URL: server.url },
-      });
+      const flux = await runCli(
+        ['generate', brief, '--engine', 'a1111', '-n', '1', '--force'],
+        cwd,
+        {
+          env: { A1111_URL: server.url },
+        },
+      );
       // Without --target: the brief's own family where the engine renders it, else SDXL.
       expect(flux.code).toBe(0);
       expect(flux.stderr).toContain('· sdxl · A1111/Forge at');
@@ -316,9 +320,13 @@ describe('portraitist generate with A1111/Forge and OpenAI', () => {
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ engine: 'openai', target: 'gpt-image' });
-      const wrongKey = await runCli(['generate', brief, '--engine', 'openai', '-n', '1'], cwd, {
-        env: { ...env, OPENAI_API_KEY: 'sk-wrong-key' },
-      });
+      const wrongKey = await runCli(
+        ['generate', brief, '--engine', 'openai', '-n', '1', '--force'],
+        cwd,
+        {
+          env: { ...env, OPENAI_API_KEY: 'sk-wrong-key' },
+        },
+      );
       expect(wrongKey.code).toBe(65);
       expect(wrongKey.stderr).toContain('ENGINE_REJECTED');
       expect(wrongKey.stderr).not.toContain('sk-wrong-key');

@@ -1,10 +1,10 @@
 // `portraitist generate`: compile a brief for an engine, generate N candidates with a live progress
 // line, and write each as a PNG carrying its provenance (or stripped of all metadata for export).
-import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readBriefFile } from '../brief/index.js';
 import { candidateFileBytes, type EngineProgress } from '../engines/index.js';
+import { refuseExisting, writeOutputFile } from '../files/index.js';
 import { createPromptCompiler } from '../prompt/index.js';
 import { createVision, createVisionRuntime, type Vision } from '../vision/index.js';
 import {
@@ -27,6 +27,7 @@ interface GenerateFlags extends EngineFlags {
   target?: string;
   stripMetadata?: boolean;
   provenance?: string;
+  force?: boolean;
   json?: boolean;
 }
 
@@ -63,6 +64,7 @@ export function registerGenerate(program: Command, io: CliIo): void {
       'reference photos in the embedded provenance: hashed (sha-256 of the bytes) or full (their file names)',
       'hashed',
     )
+    .option('--force', 'overwrite candidate files that exist in --out')
     .option('--json', 'print what was written as JSON')
     .action(async (briefFile: string, flags: GenerateFlags) => {
       const json = flags.json === true;
@@ -98,6 +100,11 @@ export function registerGenerate(program: Command, io: CliIo): void {
       try {
         const target = targetFor(engine, brief, flags.target);
         const compiled = createPromptCompiler().compile(brief, target);
+        const writeOptions = { force: flags.force === true, field: 'out' };
+        const fileFor = (candidateSeed: number) =>
+          join(outDir, `${engine.id}-${candidateSeed}.png`);
+        // Before paying an engine: refuse candidate files that are there already.
+        for (let k = 0; k < count; k++) await refuseExisting(fileFor(seed + k), writeOptions);
         if (!json)
           writeLine(
             io.stderr,
@@ -120,16 +127,16 @@ export function registerGenerate(program: Command, io: CliIo): void {
           },
         );
         if (live) io.stderr.write('\n');
-        await mkdir(outDir, { recursive: true });
         const written: Array<{ file: string; seed: number; engine: string; ms: number }> = [];
         for (const candidate of candidates) {
-          const file = join(outDir, `${engine.id}-${candidate.seed}.png`);
-          await writeFile(
+          const file = fileFor(candidate.seed);
+          await writeOutputFile(
             file,
             candidateFileBytes(candidate, {
               stripMetadata: flags.stripMetadata === true,
               provenance,
             }),
+            writeOptions,
           );
           written.push({
             file: relative(io.cwd, file),

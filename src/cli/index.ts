@@ -1,6 +1,7 @@
 // The `portraitist` command line. Every command takes --json; errors are one line and a
 // non-zero exit code (see errors.ts for the codes).
-import { mkdir, writeFile, access } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
+import { writeOutputFile } from '../files/index.js';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
@@ -105,11 +106,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
           },
         );
       }
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, starterBrief(options.title));
-      const wroteSchema = options.force || !(await exists(schemaPath));
+      const force = options.force === true;
+      await writeOutputFile(target, starterBrief(options.title), { force, field: 'file' });
+      const wroteSchema = force || !(await exists(schemaPath));
       if (wroteSchema)
-        await writeFile(schemaPath, `${JSON.stringify(briefJsonSchema(), null, 2)}\n`);
+        await writeOutputFile(schemaPath, `${JSON.stringify(briefJsonSchema(), null, 2)}\n`, {
+          force,
+          field: 'file',
+        });
       await readBriefFile(target); // the starter must itself be valid
       if (json) writeJson(io, { brief: target, schema: wroteSchema ? schemaPath : null });
       else {
@@ -168,7 +172,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       const text = `${JSON.stringify(briefJsonSchema(), null, 2)}\n`;
       if (options.out === undefined) io.stdout.write(text);
       else {
-        await writeFile(at(options.out), text);
+        await writeOutputFile(at(options.out), text, { force: true, field: 'out' });
         if (json) writeJson(io, { schema: at(options.out) });
         else writeLine(io.stdout, `wrote ${options.out}`);
       }

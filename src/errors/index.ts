@@ -16,6 +16,12 @@ export type ErrorCode =
   | 'BRIEF_VERSION'
   | 'FILE_NOT_FOUND'
   | 'FILE_READ'
+  /** An output file is already there and --force was not given. */
+  | 'OUTPUT_EXISTS'
+  /** An output file could not be written (read-only, permissions, not a folder…); nothing was left. */
+  | 'OUTPUT_FAILED'
+  /** The disk (or quota) filled up while writing an output file; nothing was left. */
+  | 'DISK_FULL'
   | 'IMAGE_TOO_LARGE'
   | 'IMAGE_CORRUPT'
   | 'IMAGE_TRUNCATED'

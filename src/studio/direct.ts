@@ -1,7 +1,6 @@
 // direct: the main job. Read the references, compile the brief, generate candidates, critique and
 // rank them, write everything with provenance, then apply the top nudges and go again until the
 // best candidate meets the brief or the rounds run out.
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import {
   applyNudges,
@@ -25,6 +24,12 @@ import {
   type ReferenceImage,
 } from '../engines/index.js';
 import { PortraitistError, isPortraitistError } from '../errors/index.js';
+import {
+  refuseExisting,
+  writeOutputFile,
+  type OutputFileSystem,
+  type WriteOutputOptions,
+} from '../files/index.js';
 import type { PromptCompiler } from '../prompt/index.js';
 import type { Blueprint, Vision } from '../vision/index.js';
 
@@ -58,6 +63,10 @@ export interface DirectOptions {
   readonly stripMetadata?: boolean;
   /** Reference photos in the embedded provenance: content hashes (default) or their names too. */
   readonly provenance?: ProvenanceMode;
+  /** Replace the files of an earlier run in outDir (default: refuse with OUTPUT_EXISTS). */
+  readonly force?: boolean;
+  /** The file system writes go to (default: the real one); every write is atomic. */
+  readonly files?: OutputFileSystem;
   readonly onProgress?: (progress: DirectProgress) => void;
   readonly signal?: AbortSignal;
   readonly now?: () => Date;
@@ -108,7 +117,17 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
       ],
     });
   }
-  await mkdir(outDir, { recursive: true });
+  const writeOptions: WriteOutputOptions = {
+    force: options.force === true,
+    field: 'out',
+    ...(options.files === undefined ? {} : { fs: options.files }),
+  };
+  const write = (file: string, data: Uint8Array | string) =>
+    writeOutputFile(file, data, writeOptions);
+  // An earlier run's files are refused before any work; folders are made only as files land, so
+  // a run that fails before writing leaves no empty round folder.
+  for (const earlier of ['round-1', 'report.json', 'best.png'])
+    await refuseExisting(join(outDir, earlier), writeOptions);
 
   // References are read once: they are what every round is measured against.
   report({
@@ -140,7 +159,6 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
   for (let round = 1; round <= options.rounds; round++) {
     const roundBrief = brief;
     const roundDir = join(outDir, `round-${round}`);
-    await mkdir(roundDir, { recursive: true });
     const compiled = compiler.compile(brief, options.target ?? brief.output.target);
     const candidates = await engine.generate(
       {
@@ -176,7 +194,7 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
         stripMetadata: options.stripMetadata === true,
         provenance: options.provenance ?? 'hashed',
       });
-      await writeFile(file, bytes);
+      await write(file, bytes);
       report({
         round,
         rounds: options.rounds,
@@ -200,7 +218,7 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
     const ranking = rank(scorecards);
     report({ round, rounds: options.rounds, stage: 'writing', done: 0, total: 1 });
     const sheet = join(roundDir, 'contact-sheet.png');
-    await writeFile(
+    await write(
       sheet,
       await drawContactSheet(
         ranking.candidates.map((ranked) => ({
@@ -266,7 +284,7 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
   if (best === undefined)
     throw new PortraitistError('ENGINE_FAILED', `${engine.id} made no candidates`);
   const bestFile = join(outDir, 'best.png');
-  await writeFile(bestFile, best.bytes);
+  await write(bestFile, best.bytes);
   const result: DirectReport = {
     title: options.brief.title ?? options.briefSource,
     engine: engine.id,
@@ -276,8 +294,8 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
     goal,
     files: { json: 'report.json', markdown: 'report.md', best: 'best.png' },
   };
-  await writeFile(join(outDir, 'report.json'), `${JSON.stringify(result, null, 2)}\n`);
-  await writeFile(join(outDir, 'report.md'), markdownReport(result));
+  await write(join(outDir, 'report.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await write(join(outDir, 'report.md'), markdownReport(result));
   report({ round: rounds.length, rounds: options.rounds, stage: 'done', done: 1, total: 1 });
   return result;
 }
