@@ -36,6 +36,8 @@ export interface Phrase {
   readonly priority: number;
   /** Emphasis for SD-family weights; 1 = none. */
   readonly emphasis: number;
+  /** Essential to this shot: moves to a later window when it must, and is dropped last. */
+  readonly keep?: boolean;
 }
 
 /** A section as the compiler drafts it, before fitting it into a target's budget. */
@@ -48,10 +50,11 @@ export interface SectionDraft {
   readonly sentence: string;
 }
 
-const phrase = (text: string, priority: number, emphasis = 1): Phrase => ({
+const phrase = (text: string, priority: number, emphasis = 1, keep = false): Phrase => ({
   text: clean(text),
   priority,
   emphasis,
+  ...(keep ? { keep } : {}),
 });
 
 /** Strips characters that prompt parsers read as syntax (weights, BREAK, Midjourney flags). */
@@ -104,8 +107,16 @@ export function shotSection(brief: Brief): SectionDraft {
   };
 }
 
+/** Whether the frame is wider than head and shoulders, so clothes and place are in the picture. */
+export function showsSurroundings(shot: ShotType): boolean {
+  const order = shotTypes.map((entry) => entry.id as string);
+  return order.indexOf(shot.id) > order.indexOf('headshot');
+}
+
 export function subjectSection(brief: Brief): SectionDraft {
   const s = brief.subject;
+  // Wider than a headshot, wardrobe and setting are the picture: essentials, not extras.
+  const wide = showsSurroundings(shotOf(brief));
   const mentionsAge =
     /\d|\b(teen|twenties|thirties|forties|fifties|sixties|seventies|eighties|old|young|child|baby)\b/i.test(
       s.description,
@@ -116,8 +127,8 @@ export function subjectSection(brief: Brief): SectionDraft {
     phrase(s.description, 0, 1.1),
     ...(identity === '' ? [] : [phrase(identity, 1)]),
     ...s.features.map((feature) => phrase(feature, 2)),
-    ...(s.wardrobe === undefined ? [] : [phrase(`wearing ${s.wardrobe}`, 2)]),
-    ...(s.setting === undefined ? [] : [phrase(s.setting, 2)]),
+    ...(s.wardrobe === undefined ? [] : [phrase(`wearing ${s.wardrobe}`, wide ? 1 : 2, 1, wide)]),
+    ...(s.setting === undefined ? [] : [phrase(s.setting, wide ? 1 : 2, 1, wide)]),
   ];
   const shot = shotOf(brief);
   const article = /^[aeiou]/i.test(shot.name) ? 'An' : 'A';
@@ -487,7 +498,8 @@ export function atmosphereSection(brief: Brief): SectionDraft | undefined {
     id: 'atmosphere',
     pillar: 'light',
     essential: false,
-    phrases: words.map((w, i) => phrase(w, i === 0 ? 0 : 2)),
+    // Haze changes the whole picture; the hour and weather mostly restate the light.
+    phrases: words.map((w) => phrase(w, /haze/.test(w) ? 0 : 2)),
     sentence: sentence(`Atmosphere: ${words.join(', ')}`),
   };
 }
