@@ -584,3 +584,32 @@ describe('per-family sampling defaults', async () => {
     expect(compiler.compile(brief(), 'flux').params.guidance).toBe(familyGuidance.flux.realistic);
   });
 });
+
+describe('the artist’s negatives on a brief that asks for no imperfection', async () => {
+  const minimal = (await readExampleBriefs()).find((e) => e.file === 'minimal.yaml')
+    ?.brief as Brief;
+
+  it('negates freckles the brief does not ask for, keeps texture and the described scar out', () => {
+    const compiled = compiler.compile(minimal, 'sdxl', {
+      extraNegative: ['freckles', 'blurry', 'pores', 'scar'],
+    });
+    const negative = (compiled.negative ?? '').split(', ');
+    expect(negative).toEqual(expect.arrayContaining(['freckles', 'blurry']));
+    expect(negative).not.toContain('pores');
+    expect(negative).not.toContain('scar');
+    const notes = compiled.notes.join('\n');
+    expect(notes).not.toMatch(/freckles/);
+    expect(notes).toContain(
+      'kept "pores" out of the negative prompt: the brief wants real skin texture',
+    );
+    expect(notes).toContain(
+      'kept "scar" out of the negative prompt: the subject\'s description mentions scar',
+    );
+  });
+
+  it('still protects freckles when the brief asks for them', () => {
+    const compiled = compiler.compile(brief(), 'sdxl', { extraNegative: ['freckles'] });
+    expect(compiled.negative).not.toMatch(/freckles/);
+    expect(compiled.notes.join('\n')).toContain('the brief asks for freckles');
+  });
+});

@@ -457,8 +457,8 @@ export function compile(brief: Brief, target: Target, options: CompileOptions): 
   const notes: string[] = [];
   const drafts = draftSections(brief);
   const negative = negativeTerms(brief, options.extraNegative);
-  for (const { term, protects } of negative.removed)
-    notes.push(`kept "${term}" out of the negative prompt: the brief wants ${protects}.`);
+  for (const { term, protects, why } of negative.removed)
+    notes.push(`kept "${term}" out of the negative prompt: ${why} ("${protects}").`);
   const controls = controlsFor(brief, target, notes);
   const params = paramsFor(brief, target, notes);
   const nudges = lintBrief(brief);
