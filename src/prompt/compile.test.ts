@@ -613,3 +613,30 @@ describe('the artist’s negatives on a brief that asks for no imperfection', as
     expect(compiled.notes.join('\n')).toContain('the brief asks for freckles');
   });
 });
+
+describe('prose seams', async () => {
+  const examples = await readExampleBriefs();
+  const prose = examples.flatMap((e) =>
+    (['flux', 'gpt-image'] as const).map((t) => [e.file, t, e.brief] as const),
+  );
+
+  it.each(prose)('%s for %s reads without the known seams', (_file, target, parsed) => {
+    const positive = compiler.compile(parsed, target).positive;
+    expect(positive).not.toMatch(/\bfrom on\b/);
+    expect(positive).not.toMatch(/, (woman|man), with\b/);
+    expect(positive).not.toMatch(/\.\s*,|,\s*\./);
+    // Identity is said once: an ethnicity the description names is not repeated.
+    const ethnicity = parsed.subject.ethnicity;
+    if (ethnicity !== undefined && parsed.subject.description.includes(ethnicity))
+      expect(positive.split(ethnicity).length - 1).toBe(1);
+  });
+
+  it('says the side of the light and the person as a photographer writes them', () => {
+    const pastry = examples.find((e) => e.file === 'pastry-chef-window.yaml')?.brief as Brief;
+    const flux = compiler.compile(pastry, 'flux').positive;
+    expect(flux).toContain("Window light from the subject's left (camera right)");
+    expect(flux).toContain(
+      'along her left cheekbone, a woman. Distinguishing details: pale burn scar',
+    );
+  });
+});

@@ -132,17 +132,27 @@ export function subjectSection(brief: Brief): SectionDraft {
   ];
   const shot = shotOf(brief);
   const article = /^[aeiou]/i.test(shot.name) ? 'An' : 'A';
-  const who = joinClauses([s.description, identity === '' ? undefined : identity]);
-  const featureText = s.features.length === 0 ? '' : `, with ${listWords(s.features)}`;
+  // Prose says identity once, as a noun phrase ("…, a woman"), leaving out what the description says.
+  const said = s.description.toLowerCase();
+  const unsaid = [age, s.ethnicity, s.gender].filter(
+    (part): part is string =>
+      part !== undefined && part !== '' && !said.includes(part.toLowerCase()),
+  );
+  const noun = unsaid.join(' ');
+  const who =
+    noun === ''
+      ? s.description
+      : `${s.description}, ${/^[aeiou8]/i.test(noun) ? 'an' : 'a'} ${noun}`;
   return {
     id: 'subject',
     pillar: 'subject',
     essential: true,
     phrases,
     sentence:
-      sentence(
-        `${article} ${shot.name.toLowerCase()} portrait photograph of ${who}${featureText}`,
-      ) +
+      sentence(`${article} ${shot.name.toLowerCase()} portrait photograph of ${who}`) +
+      (s.features.length === 0
+        ? ''
+        : ` ${sentence(`Distinguishing details: ${listWords(s.features)}`)}`) +
       (s.wardrobe === undefined ? '' : ` ${sentence(`Wearing ${s.wardrobe}`)}`) +
       (s.setting === undefined ? '' : ` ${sentence(`The setting: ${s.setting}`)}`),
   };
@@ -311,7 +321,9 @@ export function lightSection(brief: Brief): SectionDraft | undefined {
   const where =
     rig?.symmetric === true || Math.abs(light.azimuth) < 5
       ? `from ${light.elevation > 25 ? 'high ' : ''}in front of the face`
-      : `from ${light.elevation > 25 ? 'high ' : ''}on ${sideWords}`;
+      : light.elevation > 25
+        ? `from high on ${sideWords}`
+        : `from ${sideWords}`;
   const lead =
     rig === undefined ? `${softnessWords(light.softness)}` : `${rigPhrase(rig)} ${where}`;
   return {
