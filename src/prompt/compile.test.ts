@@ -640,3 +640,16 @@ describe('prose seams', async () => {
     );
   });
 });
+
+describe('prose token counts', async () => {
+  const examples = await readExampleBriefs();
+  it.each(examples.map((e) => [e.file, e.brief] as const))(
+    '%s: the summed sentence counts equal the count of the whole prose prompt',
+    (_file, parsed) => {
+      for (const target of ['flux', 'gpt-image'] as const) {
+        const compiled = compiler.compile(parsed, target);
+        expect(compiled.tokens.positive).toBe(compiler.tokenizer.count(compiled.positive));
+      }
+    },
+  );
+});

@@ -571,7 +571,8 @@ export function compile(brief: Brief, target: Target, options: CompileOptions): 
       'Flux is guidance-distilled: there is no true negative prompt, so what to avoid is stated positively.',
     );
   const positive = sentences.join(' ');
-  const positiveTokens = counter.count(positive);
+  // CLIP splits at spaces, so sentences joined by one count as the sum of their counts.
+  const positiveTokens = sentences.reduce((sum, text) => sum + counter.count(text), 0);
   return {
     target,
     positive,

@@ -53,6 +53,14 @@ const genericProtected = [
   'skin details',
 ];
 
+/** Each imperfection's id and aliases as words, one pattern each (built once: they never change). */
+const imperfectionNames = (imperfections as readonly Imperfection[]).map((entry) => ({
+  entry,
+  pattern: new RegExp(
+    `\\b(${[entry.id, ...entry.aliases].map((name) => name.replaceAll('-', ' ')).join('|')})\\b`,
+  ),
+}));
+
 /**
  * Each protected word of a brief with why: the imperfections it asks for, those its subject is
  * described with ("freckled forearms"), and, when it wants real skin, the generic texture words.
@@ -73,9 +81,8 @@ function protectedReasons(brief: Brief): Map<string, string> {
   const described = [s.description, ...s.features, brief.authenticity?.notes ?? '']
     .join(' ')
     .toLowerCase();
-  for (const entry of imperfections as readonly Imperfection[]) {
-    const names = [entry.id, ...entry.aliases].map((name) => name.replaceAll('-', ' '));
-    const named = names.find((name) => new RegExp(`\\b${name}\\b`).test(described));
+  for (const { entry, pattern } of imperfectionNames) {
+    const named = pattern.exec(described)?.[1];
     if (named !== undefined)
       add(entry.protectedTerms, `the subject's description mentions ${named}`);
   }
