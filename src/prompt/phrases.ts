@@ -59,6 +59,8 @@ const phrase = (text: string, priority: number, emphasis = 1, keep = false): Phr
 
 /** Strips characters that prompt parsers read as syntax (weights, BREAK, Midjourney flags). */
 export function clean(text: string): string {
+  // Most phrases are already clean: one test instead of six replaces (compile speed).
+  if (!/[()[\]{}:|\\]|--|\bBREAK\b|[^\S ]| {2}|^[\s,.;]|[\s,.;]$/.test(text)) return text;
   return text
     .replace(/[()[\]{}:|\\]/g, ' ')
     .replace(/--+/g, '-')
