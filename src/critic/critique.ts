@@ -5,6 +5,7 @@ import {
   filmStocks,
   findEntry,
   grades,
+  guidanceOf,
   palettes,
   resolveExpression,
   resolveLight,
@@ -584,15 +585,6 @@ function scoreAesthetic(
 
 // ---------------------------------------------------------------------------------------------
 
-/** Guidance the families render real skin at (portrait-craft: lower guidance counters wax). */
-const realisticGuidance: Record<string, number> = {
-  sd15: 4.5,
-  sdxl: 3.5,
-  flux: 2,
-  'gpt-image': 0,
-  midjourney: 0,
-};
-
 /** Realism score of a skin texture reading (0 plastic .. 1 real). */
 export function realismScore(skinTexture: number | null): number | null {
   if (skinTexture === null) return null;
@@ -621,25 +613,21 @@ function scoreAuthenticity(
     brief.authenticity?.retouch === 'beauty' && brief.authenticity.imperfections.length === 0;
   if (realism !== null && realism < 0.25 && !wantsSmooth) {
     flags.push('plastic-skin');
-    const guidance = brief.output.guidance ?? realisticGuidance[brief.output.target] ?? 0;
+    // Lower guidance counters wax: a fifth below what was used, never under the family's range.
+    const family = guidanceOf(brief.output.target);
+    const used = family === undefined ? 0 : (brief.output.guidance ?? family.realistic);
+    const lowered = round(Math.max(family?.sensible[0] ?? 0, used * 0.8), 1);
+    const lowers = family !== undefined && lowered < used;
     const patch: BriefPatch = [
       { op: 'set', path: 'authenticity.retouch', value: 'none' },
       { op: 'append', path: 'authenticity.imperfections', value: 'visible-pores' },
-      ...(guidance > 0
-        ? [
-            {
-              op: 'set' as const,
-              path: 'output.guidance',
-              value: round(brief.output.guidance === undefined ? guidance : guidance * 0.8, 1),
-            },
-          ]
-        : []),
+      ...(lowers ? [{ op: 'set' as const, path: 'output.guidance', value: lowered }] : []),
     ];
     nudges.push(
       nudge(
         'authenticity',
         'critic.plastic-skin',
-        `The skin reads as plastic (texture ${blueprint.quality.skinTexture} vs ≥ ${realismCalibration.natural} for real skin): ask for pores, no retouching${guidance > 0 ? ', and lower the guidance' : ''}.`,
+        `The skin reads as plastic (texture ${blueprint.quality.skinTexture} vs ≥ ${realismCalibration.natural} for real skin): ask for pores, no retouching${lowers ? ', and lower the guidance' : ''}.`,
         patch,
       ),
     );

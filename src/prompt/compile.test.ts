@@ -4,6 +4,7 @@ import {
   cameraAngleIds,
   compositionIds,
   expressionIds,
+  familyGuidance,
   filmStockIds,
   gradeIds,
   imperfectionIds,
@@ -474,4 +475,181 @@ describe('controls from references', () => {
     expect(compiled.controls).toEqual([]);
     expect(compiled.notes.join(' ')).toContain('read by vision');
   });
+});
+
+describe('budget by shot type', async () => {
+  const examples = await readExampleBriefs();
+  const wideShots = ['medium-close-up', 'medium', 'three-quarter', 'full-length'];
+  const wide = examples.filter((e) => wideShots.includes(e.brief.camera?.shot ?? 'headshot'));
+
+  it('the examples include environmental portraits', () => {
+    expect(wide.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(
+    wide.flatMap((e) => (['sd15', 'sdxl'] as const).map((t) => [e.file, t, e.brief] as const)),
+  )('%s for %s keeps wardrobe and setting', (_file, target, parsed) => {
+    const compiled = compiler.compile(parsed, target);
+    const positive = stripWeights(compiled.positive);
+    const { wardrobe, setting } = parsed.subject;
+    if (wardrobe !== undefined) expect(positive).toContain(`wearing ${wardrobe}`);
+    if (setting !== undefined) expect(positive).toContain(setting);
+    expect(compiled.tokens.positive).toBeLessThanOrEqual(3 * 75);
+  });
+
+  it('a long environmental brief drops low-value words before wardrobe and setting', () => {
+    const long = brief({
+      subject: {
+        description:
+          'a tall weathered fisherman in his seventies with a white beard, a crooked nose broken long ago, deep-set pale blue eyes, wind-burnt cheeks and a scar across the chin',
+        features: ['missing lower canine', 'tattoo of an anchor on the left hand', 'silver ring'],
+        wardrobe: 'oilskin jacket over a cable-knit sweater, rubber boots',
+        setting: 'a rain-soaked harbour at dawn with stacked lobster pots and gulls',
+      },
+      camera: { focalLength: 35, aperture: 5.6, shot: 'full-length', film: 'portra-400' },
+      atmosphere: { haze: 0, timeOfDay: 'morning' },
+      aesthetic: { palette: 'earthy-warm', grade: 'warm-film', mood: 'salt-worn, patient' },
+    });
+    const compiled = compiler.compile(long, 'sdxl');
+    const dropped = compiled.pushedOut.filter((p) => p.reason === 'dropped').map((p) => p.text);
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(dropped).not.toContain('wearing oilskin jacket over a cable-knit sweater, rubber boots');
+    expect(dropped).not.toContain(
+      'a rain-soaked harbour at dawn with stacked lobster pots and gulls',
+    );
+    expect(stripWeights(compiled.positive)).not.toMatch(/realistic photograph/);
+  });
+
+  it('shortening a long head cuts at a clause, never inside one', () => {
+    const weaver = examples.find((e) => e.file === 'weaver-broad-light.yaml');
+    expect(weaver).toBeDefined();
+    const positive = compiler.compile(weaver?.brief as Brief, 'sdxl').positive;
+    expect(positive).not.toMatch(/a broad:/);
+    expect(positive).toContain('a broad face');
+  });
+});
+
+describe('per-family sampling defaults', async () => {
+  const examples = await readExampleBriefs();
+  const pastry = examples.find((e) => e.file === 'pastry-chef-window.yaml')?.brief as Brief;
+
+  it('a brief written for Flux keeps its guidance and steps on Flux', () => {
+    expect(pastry.output).toMatchObject({ target: 'flux', guidance: 3, steps: 28 });
+    const flux = compiler.compile(pastry, 'flux');
+    expect(flux.params).toMatchObject({ guidance: 3, steps: 28 });
+    expect(flux.notes.join('\n')).not.toMatch(/written for/);
+  });
+
+  it.each(['sd15', 'sdxl'] as const)(
+    '%s never inherits Flux’s guidance 3 and steps 28',
+    (target) => {
+      const compiled = compiler.compile(pastry, target);
+      const own = compiler.compile(
+        validateBrief({ ...pastry, output: { target, count: 4 } } as BriefInput),
+        target,
+      );
+      expect(compiled.params.guidance).toBe(own.params.guidance);
+      expect(compiled.params.steps).toBe(own.params.steps);
+      expect(compiled.params.guidance).not.toBe(3);
+      expect(compiled.params.sampler).toBe('dpmpp_2m');
+      expect(compiled.notes.join('\n')).toContain(
+        `the brief's steps 28 and guidance 3 were written for flux; ${target} uses its own defaults.`,
+      );
+    },
+  );
+
+  it('an explicit guidance for the family applies, with a note when outside its range', () => {
+    const inRange = compiler.compile(
+      brief({ output: { target: 'sdxl', count: 1, guidance: 5 } }),
+      'sdxl',
+    );
+    expect(inRange.params.guidance).toBe(5);
+    expect(inRange.notes.join('\n')).not.toMatch(/sensible range/);
+    const high = compiler.compile(
+      brief({ output: { target: 'sdxl', count: 1, guidance: 12 } }),
+      'sdxl',
+    );
+    expect(high.params.guidance).toBe(12);
+    expect(high.notes.join('\n')).toContain("guidance 12 is outside sdxl's sensible range 3–8");
+    const low = compiler.compile(
+      brief({ output: { target: 'flux', count: 1, guidance: 1 } }),
+      'flux',
+    );
+    expect(low.notes.join('\n')).toContain("guidance 1 is outside flux's sensible range 1.5–4.5");
+  });
+
+  it('defaults come from the one shared guidance table', () => {
+    expect(compiler.compile(brief(), 'sdxl').params.guidance).toBe(familyGuidance.sdxl.realistic);
+    expect(compiler.compile(brief(), 'sd15').params.guidance).toBe(familyGuidance.sd15.realistic);
+    expect(compiler.compile(brief(), 'flux').params.guidance).toBe(familyGuidance.flux.realistic);
+  });
+});
+
+describe('the artist’s negatives on a brief that asks for no imperfection', async () => {
+  const minimal = (await readExampleBriefs()).find((e) => e.file === 'minimal.yaml')
+    ?.brief as Brief;
+
+  it('negates freckles the brief does not ask for, keeps texture and the described scar out', () => {
+    const compiled = compiler.compile(minimal, 'sdxl', {
+      extraNegative: ['freckles', 'blurry', 'pores', 'scar'],
+    });
+    const negative = (compiled.negative ?? '').split(', ');
+    expect(negative).toEqual(expect.arrayContaining(['freckles', 'blurry']));
+    expect(negative).not.toContain('pores');
+    expect(negative).not.toContain('scar');
+    const notes = compiled.notes.join('\n');
+    expect(notes).not.toMatch(/freckles/);
+    expect(notes).toContain(
+      'kept "pores" out of the negative prompt: the brief wants real skin texture',
+    );
+    expect(notes).toContain(
+      'kept "scar" out of the negative prompt: the subject\'s description mentions scar',
+    );
+  });
+
+  it('still protects freckles when the brief asks for them', () => {
+    const compiled = compiler.compile(brief(), 'sdxl', { extraNegative: ['freckles'] });
+    expect(compiled.negative).not.toMatch(/freckles/);
+    expect(compiled.notes.join('\n')).toContain('the brief asks for freckles');
+  });
+});
+
+describe('prose seams', async () => {
+  const examples = await readExampleBriefs();
+  const prose = examples.flatMap((e) =>
+    (['flux', 'gpt-image'] as const).map((t) => [e.file, t, e.brief] as const),
+  );
+
+  it.each(prose)('%s for %s reads without the known seams', (_file, target, parsed) => {
+    const positive = compiler.compile(parsed, target).positive;
+    expect(positive).not.toMatch(/\bfrom on\b/);
+    expect(positive).not.toMatch(/, (woman|man), with\b/);
+    expect(positive).not.toMatch(/\.\s*,|,\s*\./);
+    // Identity is said once: an ethnicity the description names is not repeated.
+    const ethnicity = parsed.subject.ethnicity;
+    if (ethnicity !== undefined && parsed.subject.description.includes(ethnicity))
+      expect(positive.split(ethnicity).length - 1).toBe(1);
+  });
+
+  it('says the side of the light and the person as a photographer writes them', () => {
+    const pastry = examples.find((e) => e.file === 'pastry-chef-window.yaml')?.brief as Brief;
+    const flux = compiler.compile(pastry, 'flux').positive;
+    expect(flux).toContain("Window light from the subject's left (camera right)");
+    expect(flux).toContain(
+      'along her left cheekbone, a woman. Distinguishing details: pale burn scar',
+    );
+  });
+});
+
+describe('prose token counts', async () => {
+  const examples = await readExampleBriefs();
+  it.each(examples.map((e) => [e.file, e.brief] as const))(
+    '%s: the summed sentence counts equal the count of the whole prose prompt',
+    (_file, parsed) => {
+      for (const target of ['flux', 'gpt-image'] as const) {
+        const compiled = compiler.compile(parsed, target);
+        expect(compiled.tokens.positive).toBe(compiler.tokenizer.count(compiled.positive));
+      }
+    },
+  );
 });

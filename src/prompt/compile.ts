@@ -1,7 +1,7 @@
 // compile(brief, target): the brief in each model family's own idiom — weighted tags inside CLIP's
 // 75-token windows for SD 1.x/SDXL, natural prose for Flux and gpt-image, flags for Midjourney.
 import { PortraitistError } from '../errors/index.js';
-import { targetIds, type Brief, type Target } from '../brief/index.js';
+import { familyGuidance, targetIds, type Brief, type Target } from '../brief/index.js';
 import { lintBrief } from './lint.js';
 import { negativeTerms, antiPlasticTerms } from './negative.js';
 import { draftSections, wantsAuthenticSkin, type Phrase, type SectionDraft } from './phrases.js';
@@ -53,10 +53,20 @@ function weightText(text: string, emphasis: number, target: Target): string {
   return rounded === 1 ? text : `(${text}:${rounded})`;
 }
 
-/** Splits the last words off a phrase: [kept, rest]. */
-function splitWords(text: string, keepWords: number): [string, string] {
+/**
+ * Splits the last words off a phrase: [kept, rest]. It cuts at the last clause (", " or " and ")
+ * that leaves at least half the words, so "a broad face" is never torn into "a broad" | "face".
+ */
+function splitWords(text: string, keepWords: number): [kept: string, rest: string, seam: string] {
   const words = text.split(' ');
-  return [words.slice(0, keepWords).join(' '), words.slice(keepWords).join(' ')];
+  for (let cut = keepWords; cut >= Math.ceil(words.length / 2) && cut > 0; cut--) {
+    const last = words[cut - 1] ?? '';
+    if (last.endsWith(','))
+      return [words.slice(0, cut).join(' ').slice(0, -1), words.slice(cut).join(' '), ', '];
+    if (words[cut] === 'and' && cut + 1 < words.length)
+      return [words.slice(0, cut).join(' '), words.slice(cut + 1).join(' '), ' and '];
+  }
+  return [words.slice(0, keepWords).join(' '), words.slice(keepWords).join(' '), ' '];
 }
 
 interface Fitted {
@@ -106,14 +116,14 @@ function fitClipWindows(
       overflow.push(victim);
       continue;
     }
-    const [kept, moved] = splitWords(
+    const [kept, moved, seam] = splitWords(
       victim.phrase.text,
       Math.max(1, Math.ceil(words.length * 0.75)),
     );
     heads[longest] = { ...victim, phrase: { ...victim.phrase, text: kept } };
     const existing = overflow.findIndex((o) => o.order === victim.order + 0.5);
     const movedText =
-      existing >= 0 ? `${moved} ${(overflow[existing] as Placed).phrase.text}` : moved;
+      existing >= 0 ? `${moved}${seam}${(overflow[existing] as Placed).phrase.text}` : moved;
     const remainder = {
       ...victim,
       phrase: { ...victim.phrase, text: movedText, priority: 1 },
@@ -151,15 +161,17 @@ function fitClipWindows(
   ];
   const limit = window * maxWindows + 1;
   let total = used + sumCost(tail);
+  // What the shot needs (wardrobe and setting past a headshot) goes only when nothing else is left;
+  // otherwise a phrase of an essential section outranks one of equal priority plus one elsewhere.
+  const rank = (p: Placed): number => p.phrase.priority + (p.draft.essential ? 0 : 1);
+  const expendable = (p: Placed, than: Placed): boolean =>
+    (p.phrase.keep !== true && than.phrase.keep === true) ||
+    (p.phrase.keep === than.phrase.keep &&
+      (rank(p) > rank(than) || (rank(p) === rank(than) && p.order > than.order)));
   while (total > limit && tail.length > 0) {
     let worst = tail.length - 1;
     tail.forEach((p, i) => {
-      const w = tail[worst] as Placed;
-      if (
-        p.phrase.priority > w.phrase.priority ||
-        (p.phrase.priority === w.phrase.priority && p.order > w.order)
-      )
-        worst = i;
+      if (expendable(p, tail[worst] as Placed)) worst = i;
     });
     const [dropped] = tail.splice(worst, 1);
     if (dropped === undefined) break;
@@ -289,40 +301,51 @@ function controlsFor(brief: Brief, target: Target, notes: string[]): ControlRequ
 
 interface DiffusionDefaults {
   readonly steps: number;
-  readonly guidance: { readonly realistic: number; readonly otherwise: number };
   readonly sampler: string;
   readonly scheduler: string;
   readonly extra: Readonly<Record<string, string | number | boolean>>;
 }
 
-/**
- * Sampling defaults of the diffusion families. Lower guidance is the known counter to waxy skin
- * (portrait-craft.md), so briefs that want real skin get the lower value; Flux's realistic range
- * is about 2–3.5.
- */
+/** Sampling defaults of the diffusion families; their guidance is in brief/'s shared table. */
 const diffusionDefaults: Readonly<Record<'sd15' | 'sdxl' | 'flux', DiffusionDefaults>> = {
-  sd15: {
-    steps: 30,
-    guidance: { realistic: 5.5, otherwise: 7 },
-    sampler: 'dpmpp_2m',
-    scheduler: 'karras',
-    extra: { clipSkip: 1 },
-  },
-  sdxl: {
-    steps: 30,
-    guidance: { realistic: 4.5, otherwise: 6 },
-    sampler: 'dpmpp_2m',
-    scheduler: 'karras',
-    extra: {},
-  },
-  flux: {
-    steps: 28,
-    guidance: { realistic: 2.5, otherwise: 3.5 },
-    sampler: 'euler',
-    scheduler: 'simple',
-    extra: { cfg: 1 },
-  },
+  sd15: { steps: 30, sampler: 'dpmpp_2m', scheduler: 'karras', extra: { clipSkip: 1 } },
+  sdxl: { steps: 30, sampler: 'dpmpp_2m', scheduler: 'karras', extra: {} },
+  flux: { steps: 28, sampler: 'euler', scheduler: 'simple', extra: { cfg: 1 } },
 };
+
+/**
+ * The brief's own steps and guidance: they were written for `output.target`, so another family
+ * never inherits them (Flux's guidance 3 would wreck SDXL); it gets its own defaults and a note.
+ */
+function explicitSampling(
+  brief: Brief,
+  target: 'sd15' | 'sdxl' | 'flux',
+  notes: string[],
+): { steps?: number; guidance?: number } {
+  const { steps, guidance } = brief.output;
+  if (steps === undefined && guidance === undefined) return {};
+  if (brief.output.target !== target) {
+    const set = [
+      steps === undefined ? undefined : `steps ${steps}`,
+      guidance === undefined ? undefined : `guidance ${guidance}`,
+    ].filter((part): part is string => part !== undefined);
+    notes.push(
+      `the brief's ${set.join(' and ')} ${set.length > 1 ? 'were' : 'was'} written for ${brief.output.target}; ${target} uses its own defaults.`,
+    );
+    return {};
+  }
+  if (guidance !== undefined) {
+    const [min, max] = familyGuidance[target].sensible;
+    if (guidance < min || guidance > max)
+      notes.push(
+        `guidance ${guidance} is outside ${target}'s sensible range ${min}–${max}: ${guidance < min ? 'expect washed-out, unfocused images' : 'expect waxy, over-cooked skin'}.`,
+      );
+  }
+  return {
+    ...(steps === undefined ? {} : { steps }),
+    ...(guidance === undefined ? {} : { guidance }),
+  };
+}
 
 function paramsFor(brief: Brief, target: Target, notes: string[]): EngineParams {
   const size = outputSize(brief, target);
@@ -335,15 +358,14 @@ function paramsFor(brief: Brief, target: Target, notes: string[]): EngineParams 
     count: brief.output.count,
     seed: brief.output.seed ?? null,
   };
-  const diffusion = diffusionDefaults[target as keyof typeof diffusionDefaults] as
-    DiffusionDefaults | undefined;
-  if (diffusion !== undefined) {
+  if (target === 'sd15' || target === 'sdxl' || target === 'flux') {
+    const diffusion = diffusionDefaults[target];
+    const family = familyGuidance[target];
+    const explicit = explicitSampling(brief, target, notes);
     return {
       ...base,
-      steps: brief.output.steps ?? diffusion.steps,
-      guidance:
-        brief.output.guidance ??
-        (authentic ? diffusion.guidance.realistic : diffusion.guidance.otherwise),
+      steps: explicit.steps ?? diffusion.steps,
+      guidance: explicit.guidance ?? (authentic ? family.realistic : family.otherwise),
       sampler: diffusion.sampler,
       scheduler: diffusion.scheduler,
       extra: diffusion.extra,
@@ -435,8 +457,8 @@ export function compile(brief: Brief, target: Target, options: CompileOptions): 
   const notes: string[] = [];
   const drafts = draftSections(brief);
   const negative = negativeTerms(brief, options.extraNegative);
-  for (const { term, protects } of negative.removed)
-    notes.push(`kept "${term}" out of the negative prompt: the brief wants ${protects}.`);
+  for (const { term, protects, why } of negative.removed)
+    notes.push(`kept "${term}" out of the negative prompt: ${why} ("${protects}").`);
   const controls = controlsFor(brief, target, notes);
   const params = paramsFor(brief, target, notes);
   const nudges = lintBrief(brief);
@@ -549,7 +571,8 @@ export function compile(brief: Brief, target: Target, options: CompileOptions): 
       'Flux is guidance-distilled: there is no true negative prompt, so what to avoid is stated positively.',
     );
   const positive = sentences.join(' ');
-  const positiveTokens = counter.count(positive);
+  // CLIP splits at spaces, so sentences joined by one count as the sum of their counts.
+  const positiveTokens = sentences.reduce((sum, text) => sum + counter.count(text), 0);
   return {
     target,
     positive,
@@ -575,7 +598,7 @@ function sdQuality(): SectionDraft {
     pillar: 'output',
     essential: false,
     phrases: [
-      { text: 'realistic photograph', priority: 1, emphasis: 1 },
+      { text: 'realistic photograph', priority: 3, emphasis: 1 },
       { text: 'natural detail', priority: 6, emphasis: 1 },
     ],
     sentence: '',

@@ -1,6 +1,6 @@
 // Public face of prompt/: compile a brief for a model family, lint it, count CLIP tokens.
 import type { Brief, Target } from '../brief/index.js';
-import { compile, type CompileOptions } from './compile.js';
+import { compile, type CompileOptions, type TokenCounter } from './compile.js';
 import { loadClipTokenizer, type ClipTokenizer } from './tokenizer/clip.js';
 import type { CompiledPrompt } from './types.js';
 
@@ -42,9 +42,23 @@ export function createPromptCompiler(
   const tokenizer = loadClipTokenizer(
     options.tokenizerDirectory === undefined ? {} : { directory: options.tokenizerDirectory },
   );
+  // Vocabulary phrases recur in every compile: remember their counts for this compiler, bounded
+  // so a long-lived studio does not grow without end.
+  const counts = new Map<string, number>();
+  const counter: TokenCounter = {
+    count: (text) => {
+      let n = counts.get(text);
+      if (n === undefined) {
+        n = tokenizer.count(text);
+        if (counts.size >= 4096) counts.clear();
+        counts.set(text, n);
+      }
+      return n;
+    },
+  };
   return {
     tokenizer,
     compile: (brief, target, compileOptions = {}) =>
-      compile(brief, target, { ...compileOptions, tokenizer }),
+      compile(brief, target, { ...compileOptions, tokenizer: counter }),
   };
 }

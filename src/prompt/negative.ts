@@ -41,29 +41,58 @@ const genericProtected = [
   'asymmetrical',
   'asymmetric',
   'pores',
-  'freckles',
-  'freckle',
   'imperfections',
   'imperfect',
   'skin texture',
   'textured skin',
   'blemish',
   'blemishes',
-  'moles',
   'wrinkles',
   'fine lines',
   'natural skin',
   'skin details',
 ];
 
-/** The protected words for a brief: those of its imperfections, plus the generic ones for natural retouch. */
+/** Each imperfection's id and aliases as words, one pattern each (built once: they never change). */
+const imperfectionNames = (imperfections as readonly Imperfection[]).map((entry) => ({
+  entry,
+  pattern: new RegExp(
+    `\\b(${[entry.id, ...entry.aliases].map((name) => name.replaceAll('-', ' ')).join('|')})\\b`,
+  ),
+}));
+
+/**
+ * Each protected word of a brief with why: the imperfections it asks for, those its subject is
+ * described with ("freckled forearms"), and, when it wants real skin, the generic texture words.
+ * Freckles or moles are a person's features, not texture: negating them is fine unless asked for.
+ */
+function protectedReasons(brief: Brief): Map<string, string> {
+  const reasons = new Map<string, string>();
+  const add = (words: readonly string[], why: string): void => {
+    for (const word of words)
+      if (!reasons.has(word.toLowerCase())) reasons.set(word.toLowerCase(), why);
+  };
+  for (const id of brief.authenticity?.imperfections ?? []) {
+    const entry = findEntry(imperfections as readonly Imperfection[], id);
+    if (entry !== undefined)
+      add(entry.protectedTerms, `the brief asks for ${entry.name.toLowerCase()}`);
+  }
+  const s = brief.subject;
+  const described = [s.description, ...s.features, brief.authenticity?.notes ?? '']
+    .join(' ')
+    .toLowerCase();
+  for (const { entry, pattern } of imperfectionNames) {
+    const named = pattern.exec(described)?.[1];
+    if (named !== undefined)
+      add(entry.protectedTerms, `the subject's description mentions ${named}`);
+  }
+  if (wantsAuthenticSkin(brief)) add(genericProtected, 'the brief wants real skin texture');
+  return reasons;
+}
+
+/** The protected words for a brief: those it asks for, plus the generic ones for natural retouch. */
 export function protectedTerms(brief: Brief): string[] {
-  const wanted = (brief.authenticity?.imperfections ?? [])
-    .map((id) => findEntry(imperfections as readonly Imperfection[], id))
-    .flatMap((entry) => entry?.protectedTerms ?? []);
-  return [...new Set([...wanted, ...(wantsAuthenticSkin(brief) ? genericProtected : [])])].map(
-    (t) => t.toLowerCase(),
-  );
+  return [...protectedReasons(brief).keys()];
 }
 
 /** A matcher for protected words (whole words), built once per brief. */
@@ -85,7 +114,7 @@ export function negatesProtected(
 /** Result of building a negative list: terms kept, and terms removed because they were protected. */
 export interface NegativeTerms {
   readonly terms: readonly string[];
-  readonly removed: readonly { term: string; protects: string }[];
+  readonly removed: readonly { term: string; protects: string; why: string }[];
 }
 
 /** The negative terms for a brief, with `extra` (the artist's own) filtered the same way. */
@@ -99,12 +128,13 @@ export function negativeTerms(brief: Brief, extra: readonly string[] = []): Nega
     ...singleSubject,
     ...extra.map((t) => t.trim()).filter((t) => t !== ''),
   ];
-  const negates = protectedMatcher(protectedTerms(brief));
+  const reasons = protectedReasons(brief);
+  const negates = protectedMatcher([...reasons.keys()]);
   const terms: string[] = [];
-  const removed: { term: string; protects: string }[] = [];
+  const removed: { term: string; protects: string; why: string }[] = [];
   for (const term of candidates) {
     const hit = negates(term);
-    if (hit !== undefined) removed.push({ term, protects: hit });
+    if (hit !== undefined) removed.push({ term, protects: hit, why: reasons.get(hit) ?? '' });
     else if (!terms.includes(term)) terms.push(term);
   }
   return { terms, removed };

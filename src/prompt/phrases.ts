@@ -36,6 +36,8 @@ export interface Phrase {
   readonly priority: number;
   /** Emphasis for SD-family weights; 1 = none. */
   readonly emphasis: number;
+  /** Essential to this shot: moves to a later window when it must, and is dropped last. */
+  readonly keep?: boolean;
 }
 
 /** A section as the compiler drafts it, before fitting it into a target's budget. */
@@ -48,14 +50,17 @@ export interface SectionDraft {
   readonly sentence: string;
 }
 
-const phrase = (text: string, priority: number, emphasis = 1): Phrase => ({
+const phrase = (text: string, priority: number, emphasis = 1, keep = false): Phrase => ({
   text: clean(text),
   priority,
   emphasis,
+  ...(keep ? { keep } : {}),
 });
 
 /** Strips characters that prompt parsers read as syntax (weights, BREAK, Midjourney flags). */
 export function clean(text: string): string {
+  // Most phrases are already clean: one test instead of six replaces (compile speed).
+  if (!/[()[\]{}:|\\]|--|\bBREAK\b|[^\S ]| {2}|^[\s,.;]|[\s,.;]$/.test(text)) return text;
   return text
     .replace(/[()[\]{}:|\\]/g, ' ')
     .replace(/--+/g, '-')
@@ -104,8 +109,16 @@ export function shotSection(brief: Brief): SectionDraft {
   };
 }
 
+/** Whether the frame is wider than head and shoulders, so clothes and place are in the picture. */
+export function showsSurroundings(shot: ShotType): boolean {
+  const order = shotTypes.map((entry) => entry.id as string);
+  return order.indexOf(shot.id) > order.indexOf('headshot');
+}
+
 export function subjectSection(brief: Brief): SectionDraft {
   const s = brief.subject;
+  // Wider than a headshot, wardrobe and setting are the picture: essentials, not extras.
+  const wide = showsSurroundings(shotOf(brief));
   const mentionsAge =
     /\d|\b(teen|twenties|thirties|forties|fifties|sixties|seventies|eighties|old|young|child|baby)\b/i.test(
       s.description,
@@ -116,22 +129,32 @@ export function subjectSection(brief: Brief): SectionDraft {
     phrase(s.description, 0, 1.1),
     ...(identity === '' ? [] : [phrase(identity, 1)]),
     ...s.features.map((feature) => phrase(feature, 2)),
-    ...(s.wardrobe === undefined ? [] : [phrase(`wearing ${s.wardrobe}`, 2)]),
-    ...(s.setting === undefined ? [] : [phrase(s.setting, 2)]),
+    ...(s.wardrobe === undefined ? [] : [phrase(`wearing ${s.wardrobe}`, wide ? 1 : 2, 1, wide)]),
+    ...(s.setting === undefined ? [] : [phrase(s.setting, wide ? 1 : 2, 1, wide)]),
   ];
   const shot = shotOf(brief);
   const article = /^[aeiou]/i.test(shot.name) ? 'An' : 'A';
-  const who = joinClauses([s.description, identity === '' ? undefined : identity]);
-  const featureText = s.features.length === 0 ? '' : `, with ${listWords(s.features)}`;
+  // Prose says identity once, as a noun phrase ("…, a woman"), leaving out what the description says.
+  const said = s.description.toLowerCase();
+  const unsaid = [age, s.ethnicity, s.gender].filter(
+    (part): part is string =>
+      part !== undefined && part !== '' && !said.includes(part.toLowerCase()),
+  );
+  const noun = unsaid.join(' ');
+  const who =
+    noun === ''
+      ? s.description
+      : `${s.description}, ${/^[aeiou8]/i.test(noun) ? 'an' : 'a'} ${noun}`;
   return {
     id: 'subject',
     pillar: 'subject',
     essential: true,
     phrases,
     sentence:
-      sentence(
-        `${article} ${shot.name.toLowerCase()} portrait photograph of ${who}${featureText}`,
-      ) +
+      sentence(`${article} ${shot.name.toLowerCase()} portrait photograph of ${who}`) +
+      (s.features.length === 0
+        ? ''
+        : ` ${sentence(`Distinguishing details: ${listWords(s.features)}`)}`) +
       (s.wardrobe === undefined ? '' : ` ${sentence(`Wearing ${s.wardrobe}`)}`) +
       (s.setting === undefined ? '' : ` ${sentence(`The setting: ${s.setting}`)}`),
   };
@@ -300,7 +323,9 @@ export function lightSection(brief: Brief): SectionDraft | undefined {
   const where =
     rig?.symmetric === true || Math.abs(light.azimuth) < 5
       ? `from ${light.elevation > 25 ? 'high ' : ''}in front of the face`
-      : `from ${light.elevation > 25 ? 'high ' : ''}on ${sideWords}`;
+      : light.elevation > 25
+        ? `from high on ${sideWords}`
+        : `from ${sideWords}`;
   const lead =
     rig === undefined ? `${softnessWords(light.softness)}` : `${rigPhrase(rig)} ${where}`;
   return {
@@ -487,7 +512,8 @@ export function atmosphereSection(brief: Brief): SectionDraft | undefined {
     id: 'atmosphere',
     pillar: 'light',
     essential: false,
-    phrases: words.map((w, i) => phrase(w, i === 0 ? 0 : 2)),
+    // Haze changes the whole picture; the hour and weather mostly restate the light.
+    phrases: words.map((w) => phrase(w, /haze/.test(w) ? 0 : 2)),
     sentence: sentence(`Atmosphere: ${words.join(', ')}`),
   };
 }

@@ -4,6 +4,7 @@ import { compositions } from './compositions.js';
 import { expressions } from './expressions.js';
 import { filmStocks } from './film-stocks.js';
 import { grades } from './grades.js';
+import { familyGuidance, guidanceOf, type FamilyGuidance } from './guidance.js';
 import { imperfections } from './imperfections.js';
 import { lightRigs } from './light-rigs.js';
 import { palettes } from './palettes.js';
@@ -30,6 +31,8 @@ export type {
   Stance,
   Texture,
 } from './types.js';
+
+export { familyGuidance, guidanceOf, type FamilyGuidance };
 
 export {
   cameraAngles,
