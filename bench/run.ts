@@ -1,6 +1,7 @@
 // `npm run bench`: runs every benchmark (or those named on the command line), prints the figures
 // and writes one JSON file per benchmark to bench/results/.
 import { printResult, writeResult, type BenchResult } from './harness.js';
+import { benchCliStartup } from './cli-startup.bench.js';
 import { benchCritic } from './critic.bench.js';
 import { benchDarkroom } from './darkroom.bench.js';
 import { benchEngines } from './engines.bench.js';
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<BenchResult>> = {
   critic: benchCritic,
   darkroom: benchDarkroom,
   engines: benchEngines,
+  'cli-startup': benchCliStartup,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -46,6 +46,22 @@ describe('portraitist brief', () => {
     );
   });
 
+  it('validate lists the issues in file order, by line then column', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portraitist-'));
+    await writeFile(
+      join(dir, 'bad.yaml'),
+      'version: 1\nlight:\n  softness: 2\n  rig: rembrant\nsubject:\n  description: 7\nfoo: 1\ncamera:\n  focal: x\n',
+    );
+    const result = await run(['brief', 'validate', 'bad.yaml'], dir);
+    expect(result.code).toBe(65);
+    const lines = [...result.stdout.matchAll(/bad\.yaml:(\d+):(\d+) /g)].map((m) => Number(m[1]));
+    expect(lines).toEqual([3, 4, 6, 7, 9]);
+    const json = JSON.parse((await run(['brief', 'validate', 'bad.yaml', '--json'], dir)).stdout);
+    expect(json.files[0].error.issues.map((i: { line: number }) => i.line)).toEqual([
+      3, 4, 6, 7, 9,
+    ]);
+  });
+
   it('validate --json gives machine-readable issues', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portraitist-'));
     await writeFile(join(dir, 'bad.yaml'), 'version: 1\nsubject:\n  description: 7\n');
@@ -124,6 +140,22 @@ describe('portraitist prompt', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'FILE_NOT_FOUND' } });
     const unknown = await run(['frobnicate']);
     expect(unknown.code).toBe(64);
+  });
+});
+
+describe('portraitist darkroom', () => {
+  it('a misspelt --rig gets the did-you-mean the brief loader gives', async () => {
+    const result = await run([
+      'darkroom',
+      'relight',
+      'photo.jpg',
+      '--rig',
+      'rembrant',
+      '-o',
+      'x.png',
+    ]);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain('unknown rig "rembrant" — did you mean "rembrandt"?');
   });
 });
 

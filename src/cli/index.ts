@@ -50,6 +50,16 @@ const vocabularies = {
   imperfections,
 } as const;
 
+/** Issues in file order (line, then column); those without a position keep their order, last. */
+function byLine<T extends { line?: number; column?: number }>(issues: readonly T[]): T[] {
+  const key = (issue: T) => [issue.line ?? Infinity, issue.column ?? 0] as const;
+  return [...issues].sort((a, b) => {
+    const [la, ca] = key(a);
+    const [lb, cb] = key(b);
+    return la === lb ? ca - cb : la - lb;
+  });
+}
+
 function defaultIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
 }
@@ -144,13 +154,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
           if (!json) writeLine(io.stdout, `${style.ok('ok')}      ${file}`);
         } catch (error) {
           if (!isPortraitistError(error)) throw error;
-          results.push({ file, valid: false, error: error.toJSON() });
+          const issues = byLine(error.issues);
+          results.push({ file, valid: false, error: { ...error.toJSON(), issues } });
           if (!json) {
             writeLine(
               io.stdout,
               `${style.error('invalid')} ${file}: ${error.issues.length} issue${error.issues.length === 1 ? '' : 's'}`,
             );
-            for (const issue of error.issues) {
+            for (const issue of issues) {
               const where =
                 issue.line === undefined ? '' : `${file}:${issue.line}:${issue.column ?? 1} `;
               writeLine(io.stdout, `  ${where}${issue.message}`);

@@ -1,7 +1,7 @@
 // relight(photo, blueprint, rig, intensity): divide out the light the photo has (the key and
 // ambient fitted by vision on the face mesh) and re-shade with the brief's rig. Normals come from
 // the face mesh on the face and from an inflated person silhouette on hair, neck and body.
-import { findEntry, lightRigs, type LightRig } from '../brief/index.js';
+import { closest, findEntry, lightRigs, type LightRig } from '../brief/index.js';
 import { PortraitistError } from '../errors/index.js';
 import { srgbToLinear, linearToSrgb, type RgbImage } from '../image/index.js';
 import { blackbodyLinearRgb } from './grade.js';
@@ -24,11 +24,15 @@ export interface RelightTarget {
 export function rigTarget(rigId: string, side: 'left' | 'right' = 'left'): RelightTarget {
   const rig = findEntry(lightRigs as readonly LightRig[], rigId);
   if (rig === undefined) {
-    throw new PortraitistError('USAGE', `unknown rig "${rigId}"`, {
+    const ids = lightRigs.map((r) => r.id);
+    // The same suggestion the brief loader gives for a misspelt vocabulary value.
+    const suggestion = closest(rigId, ids);
+    const hint = suggestion === undefined ? '' : ` — did you mean "${suggestion}"?`;
+    throw new PortraitistError('USAGE', `unknown rig "${rigId}"${hint}`, {
       issues: [
         {
           path: 'rig',
-          message: `expected one of ${lightRigs.map((r) => r.id).join(', ')} for \`rig\` but received ${JSON.stringify(rigId)}`,
+          message: `expected one of ${ids.join(', ')} for \`rig\` but received ${JSON.stringify(rigId)}${hint}`,
         },
       ],
     });

@@ -1,7 +1,7 @@
 // The ComfyUI HTTP and WebSocket API (backends.md §1): discovery, upload, queue, history, view,
 // interrupt, and the event stream. Every answer is checked with zod; WebSocket events are untrusted
 // hints (§1.11: anyone who knows the client id can take them over), so results come from /history.
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { z } from 'zod';
 import { PortraitistError, type Issue } from '../../errors/index.js';
 import {
@@ -437,7 +437,7 @@ export function createComfyClient(options: ComfyClientOptions): ComfyClient {
   return client;
 }
 
-function openSocket(
+async function openSocket(
   base: URL,
   clientId: string,
   authorization: string | undefined,
@@ -447,12 +447,14 @@ function openSocket(
 ): Promise<ComfySocket> {
   const url = new URL(`ws?clientId=${encodeURIComponent(clientId)}`, base);
   url.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
+  // Loaded on first use so that commands without ComfyUI start faster.
+  const { default: WebSocketClient } = await import('ws');
   return new Promise((resolve, reject) => {
     if (signal?.aborted === true) {
       reject(new PortraitistError('ABORTED', 'cancelled before connecting to ComfyUI'));
       return;
     }
-    const socket = new WebSocket(url, {
+    const socket = new WebSocketClient(url, {
       handshakeTimeout: timeoutMs,
       ...(authorization === undefined ? {} : { headers: { authorization } }),
     });
