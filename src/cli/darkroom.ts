@@ -186,7 +186,7 @@ export function registerDarkroom(program: Command, io: CliIo): void {
           async (session, stage) => {
             const blueprint = await session.blueprint();
             const mask = await personMask(session.image, stage);
-            stage(`relighting with ${flags.rig} from the subject's ${flags.side}`);
+            stage(`relighting with ${flags.rig} ${keyPhrase(target.azimuth, flags.side)}`);
             return relight(session.image, blueprint, mask, target, {
               triangles: session.vision.runtime.triangulation,
               intensity,
@@ -391,4 +391,9 @@ export function registerDarkroom(program: Command, io: CliIo): void {
         );
       },
     );
+}
+
+/** Where the key comes from, in words: a key within a few degrees of the axis (butterfly, frontal rigs) has no side. */
+export function keyPhrase(azimuth: number, side: string): string {
+  return Math.abs(azimuth) < 10 ? 'from the front' : `from the subject's ${side}`;
 }
