@@ -67,3 +67,13 @@ describe('mutated files', () => {
     },
   );
 });
+
+describe('the same cut file under concurrency', () => {
+  it.each([1, 2, 8])('a truncated JPEG is IMAGE_TRUNCATED at concurrency %i', async (n) => {
+    const cut = encoded.jpeg.subarray(0, Math.floor(encoded.jpeg.length * 0.6));
+    for (let round = 0; round < 5; round += 1) {
+      const codes = await Promise.all(Array.from({ length: n }, () => outcome(cut)));
+      expect(new Set(codes)).toEqual(new Set(['IMAGE_TRUNCATED']));
+    }
+  });
+});
