@@ -77,3 +77,29 @@ describe('the same cut file under concurrency', () => {
     }
   });
 });
+
+describe('files that are not regular files', () => {
+  it('refuses a device, a FIFO, a directory and a symlink loop before reading', async () => {
+    const { mkdtemp, rm, symlink } = await import('node:fs/promises');
+    const { execFileSync } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'portraitist-robust-'));
+    try {
+      const fifo = join(dir, 'fifo.jpg');
+      execFileSync('mkfifo', [fifo]);
+      const loop = join(dir, 'loop.jpg');
+      await symlink(loop, loop);
+      for (const path of ['/dev/zero', fifo, dir, loop]) {
+        const code = await readImage(path).then(
+          () => 'decoded',
+          (error: unknown) =>
+            isPortraitistError(error) ? error.code : `untyped: ${String(error)}`,
+        );
+        expect(code, path).toBe('FILE_READ');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
