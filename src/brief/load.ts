@@ -228,6 +228,25 @@ function validateWithPositions(
 }
 
 /** Parses brief text (YAML or JSON) into a validated Brief; throws a PortraitistError with all issues. */
+const MAX_NESTING = 64;
+
+/** The deepest run of open brackets outside quoted strings (flow YAML and JSON alike). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quote !== '') {
+      if (c === '\\') i += 1;
+      else if (c === quote) quote = '';
+    } else if (c === '"') quote = c;
+    else if (c === '[' || c === '{') deepest = Math.max(deepest, (depth += 1));
+    else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return deepest;
+}
+
 export function parseBrief(text: string, options: LoadBriefOptions = {}): Brief {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -244,6 +263,23 @@ export function parseBrief(text: string, options: LoadBriefOptions = {}): Brief 
   }
   const format = options.format ?? 'auto';
   const isJson = format === 'json' || (format === 'auto' && text.trimStart().startsWith('{'));
+  const depth = nestingDepth(text);
+  if (depth > MAX_NESTING) {
+    // Checked before any parser recurses, so deep nesting is refused rather than overflowing the stack.
+    throw new PortraitistError(
+      'BRIEF_PARSE',
+      `the brief nests ${depth} levels deep; the limit is ${MAX_NESTING}`,
+      {
+        source: options.source,
+        issues: [
+          {
+            path: '',
+            message: `expected at most ${MAX_NESTING} levels of nesting but received ${depth}`,
+          },
+        ],
+      },
+    );
+  }
   if (isJson) {
     try {
       JSON.parse(text);
@@ -272,7 +308,22 @@ export function parseBrief(text: string, options: LoadBriefOptions = {}): Brief 
       issues,
     });
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 50 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 50 });
+  } catch (error) {
+    // yaml throws a plain ReferenceError when aliases expand past the count (billion laughs).
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new PortraitistError('BRIEF_PARSE', `the brief expands too far: ${reason}`, {
+      source: options.source,
+      issues: [
+        {
+          path: '',
+          message: `expected at most 50 alias expansions but the parser said: ${reason}`,
+        },
+      ],
+    });
+  }
   return validateWithPositions(raw, options, doc, lines);
 }
 
