@@ -27,3 +27,27 @@ describe('brief bombs', () => {
     expect(codeOf(`{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`)).toBe('BRIEF_PARSE');
   });
 });
+
+describe('brief files that are not regular files', () => {
+  it('refuses /dev/zero, a FIFO and a directory without hanging, and a missing file is FILE_NOT_FOUND', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { execFileSync } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { readBriefFile } = await import('./index.js');
+    const dir = await mkdtemp(join(tmpdir(), 'portraitist-brief-'));
+    const code = (path: string): Promise<string> =>
+      readBriefFile(path).then(
+        () => 'parsed',
+        (error: unknown) => (isPortraitistError(error) ? error.code : `untyped: ${String(error)}`),
+      );
+    try {
+      const fifo = join(dir, 'fifo.yaml');
+      execFileSync('mkfifo', [fifo]);
+      for (const path of ['/dev/zero', fifo, dir]) expect(await code(path), path).toBe('FILE_READ');
+      expect(await code(join(dir, 'missing.yaml'))).toBe('FILE_NOT_FOUND');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

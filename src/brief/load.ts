@@ -332,16 +332,71 @@ export interface BriefFileSystem {
   readFile(path: string, encoding: 'utf8'): Promise<string>;
 }
 
+/**
+ * Opens without blocking (a FIFO must not hang us), refuses anything but a regular file, and
+ * counts the cap while reading rather than trusting st_size (0 for /dev/zero).
+ */
+async function readCapped(path: string, maxBytes: number): Promise<string> {
+  const { promises, constants } = await import('node:fs');
+  const handle = await promises.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      throw new PortraitistError('FILE_READ', `${path} is not a regular file`, {
+        source: path,
+        issues: [
+          {
+            path: '',
+            message:
+              'expected a regular file for `the brief` but received a directory, device, FIFO or socket',
+          },
+        ],
+      });
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const chunk = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) {
+        throw new PortraitistError(
+          'BRIEF_PARSE',
+          `brief is over ${maxBytes} bytes; the limit is ${maxBytes}`,
+          {
+            source: path,
+            issues: [
+              {
+                path: '',
+                message: `expected a brief of at most ${maxBytes} bytes for \`the brief\` but received more`,
+              },
+            ],
+          },
+        );
+      }
+      chunks.push(Buffer.from(chunk.subarray(0, bytesRead)));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Reads and validates a brief file. YAML unless the name ends in `.json`. */
 export async function readBriefFile(
   path: string,
   options: Omit<LoadBriefOptions, 'source' | 'format'> & { fs?: BriefFileSystem } = {},
 ): Promise<Brief> {
-  const fs = options.fs ?? (await import('node:fs/promises'));
+  const fs = options.fs;
   let text: string;
   try {
-    text = await fs.readFile(path, 'utf8');
+    text =
+      fs === undefined
+        ? await readCapped(path, options.maxBytes ?? DEFAULT_MAX_BYTES)
+        : await fs.readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof PortraitistError) throw error;
     const code = (error as { code?: string }).code;
     throw new PortraitistError(
       code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_READ',
