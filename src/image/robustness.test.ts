@@ -62,7 +62,7 @@ describe('mutated files', () => {
             expect(await outcome(mutant)).toMatch(/^(decoded|IMAGE_[A-Z_]+)$/);
           },
         ),
-        { seed: 20240611, numRuns: 60 },
+        { seed: 20240611, numRuns: Number(process.env.PORTRAITIST_FUZZ_RUNS ?? 60) },
       );
     },
   );
