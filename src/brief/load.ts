@@ -228,6 +228,25 @@ function validateWithPositions(
 }
 
 /** Parses brief text (YAML or JSON) into a validated Brief; throws a PortraitistError with all issues. */
+const MAX_NESTING = 64;
+
+/** The deepest run of open brackets outside quoted strings (flow YAML and JSON alike). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quote !== '') {
+      if (c === '\\') i += 1;
+      else if (c === quote) quote = '';
+    } else if (c === '"') quote = c;
+    else if (c === '[' || c === '{') deepest = Math.max(deepest, (depth += 1));
+    else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return deepest;
+}
+
 export function parseBrief(text: string, options: LoadBriefOptions = {}): Brief {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -244,6 +263,23 @@ export function parseBrief(text: string, options: LoadBriefOptions = {}): Brief 
   }
   const format = options.format ?? 'auto';
   const isJson = format === 'json' || (format === 'auto' && text.trimStart().startsWith('{'));
+  const depth = nestingDepth(text);
+  if (depth > MAX_NESTING) {
+    // Checked before any parser recurses, so deep nesting is refused rather than overflowing the stack.
+    throw new PortraitistError(
+      'BRIEF_PARSE',
+      `the brief nests ${depth} levels deep; the limit is ${MAX_NESTING}`,
+      {
+        source: options.source,
+        issues: [
+          {
+            path: '',
+            message: `expected at most ${MAX_NESTING} levels of nesting but received ${depth}`,
+          },
+        ],
+      },
+    );
+  }
   if (isJson) {
     try {
       JSON.parse(text);
@@ -272,7 +308,22 @@ export function parseBrief(text: string, options: LoadBriefOptions = {}): Brief 
       issues,
     });
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 50 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 50 });
+  } catch (error) {
+    // yaml throws a plain ReferenceError when aliases expand past the count (billion laughs).
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new PortraitistError('BRIEF_PARSE', `the brief expands too far: ${reason}`, {
+      source: options.source,
+      issues: [
+        {
+          path: '',
+          message: `expected at most 50 alias expansions but the parser said: ${reason}`,
+        },
+      ],
+    });
+  }
   return validateWithPositions(raw, options, doc, lines);
 }
 
@@ -281,16 +332,71 @@ export interface BriefFileSystem {
   readFile(path: string, encoding: 'utf8'): Promise<string>;
 }
 
+/**
+ * Opens without blocking (a FIFO must not hang us), refuses anything but a regular file, and
+ * counts the cap while reading rather than trusting st_size (0 for /dev/zero).
+ */
+async function readCapped(path: string, maxBytes: number): Promise<string> {
+  const { promises, constants } = await import('node:fs');
+  const handle = await promises.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      throw new PortraitistError('FILE_READ', `${path} is not a regular file`, {
+        source: path,
+        issues: [
+          {
+            path: '',
+            message:
+              'expected a regular file for `the brief` but received a directory, device, FIFO or socket',
+          },
+        ],
+      });
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const chunk = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) {
+        throw new PortraitistError(
+          'BRIEF_PARSE',
+          `brief is over ${maxBytes} bytes; the limit is ${maxBytes}`,
+          {
+            source: path,
+            issues: [
+              {
+                path: '',
+                message: `expected a brief of at most ${maxBytes} bytes for \`the brief\` but received more`,
+              },
+            ],
+          },
+        );
+      }
+      chunks.push(Buffer.from(chunk.subarray(0, bytesRead)));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Reads and validates a brief file. YAML unless the name ends in `.json`. */
 export async function readBriefFile(
   path: string,
   options: Omit<LoadBriefOptions, 'source' | 'format'> & { fs?: BriefFileSystem } = {},
 ): Promise<Brief> {
-  const fs = options.fs ?? (await import('node:fs/promises'));
+  const fs = options.fs;
   let text: string;
   try {
-    text = await fs.readFile(path, 'utf8');
+    text =
+      fs === undefined
+        ? await readCapped(path, options.maxBytes ?? DEFAULT_MAX_BYTES)
+        : await fs.readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof PortraitistError) throw error;
     const code = (error as { code?: string }).code;
     throw new PortraitistError(
       code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_READ',

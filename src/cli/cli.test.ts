@@ -62,6 +62,14 @@ describe('portraitist brief', () => {
     ]);
   });
 
+  it('validate of a missing file says file not found, not "0 issues"', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portraitist-'));
+    const result = await run(['brief', 'validate', 'missing.yaml'], dir);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toContain('no brief file at');
+    expect(result.stdout).not.toContain('0 issues');
+  });
+
   it('validate --json gives machine-readable issues', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portraitist-'));
     await writeFile(join(dir, 'bad.yaml'), 'version: 1\nsubject:\n  description: 7\n');

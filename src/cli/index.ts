@@ -157,9 +157,12 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
           const issues = byLine(error.issues);
           results.push({ file, valid: false, error: { ...error.toJSON(), issues } });
           if (!json) {
+            // A file that cannot be read has no issues to count; say what went wrong instead.
             writeLine(
               io.stdout,
-              `${style.error('invalid')} ${file}: ${error.issues.length} issue${error.issues.length === 1 ? '' : 's'}`,
+              error.issues.length === 0
+                ? `${style.error('invalid')} ${file}: ${error.message}`
+                : `${style.error('invalid')} ${file}: ${error.issues.length} issue${error.issues.length === 1 ? '' : 's'}`,
             );
             for (const issue of issues) {
               const where =

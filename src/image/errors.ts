@@ -77,9 +77,6 @@ function jpegEnds(bytes: Uint8Array): boolean {
   return false;
 }
 
-// libjpeg's "ran out of input" warning, as distinct from "premature end of data segment", which
-// is a damaged scan inside a complete file.
-const JPEG_RAN_OUT = /premature end of JPEG (image|file)/i;
 // sharp's prefix when even the header could not be parsed.
 const SAYS_BAD_HEADER = /corrupt header/i;
 // libheif without an AV1 decoder (possible with a globally installed libvips).
@@ -105,10 +102,8 @@ export function classifyDecodeFailure(
       // whose first "segment length" points past the end: without a readable header there is
       // no evidence an image was ever there, so it is called corrupt.
       if (SAYS_BAD_HEADER.test(message)) return 'IMAGE_CORRUPT';
-      // libjpeg's first complaint is the cause; later lines are retries of the same read. A cut
-      // file complains of running out first, garbage of bad markers or extraneous bytes first.
-      return JPEG_RAN_OUT.test(decoderSays(error)) && !jpegEnds(bytes)
-        ? 'IMAGE_TRUNCATED'
-        : 'IMAGE_CORRUPT';
+      // Judged from the bytes, not libvips' text: its messages are per-thread and racy, so under
+      // concurrency a cut file's "premature end" can arrive as "Unknown error" (issue 14, #7).
+      return jpegEnds(bytes) ? 'IMAGE_CORRUPT' : 'IMAGE_TRUNCATED';
   }
 }

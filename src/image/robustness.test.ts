@@ -62,8 +62,44 @@ describe('mutated files', () => {
             expect(await outcome(mutant)).toMatch(/^(decoded|IMAGE_[A-Z_]+)$/);
           },
         ),
-        { seed: 20240611, numRuns: 60 },
+        { seed: 20240611, numRuns: Number(process.env.PORTRAITIST_FUZZ_RUNS ?? 60) },
       );
     },
   );
+});
+
+describe('the same cut file under concurrency', () => {
+  it.each([1, 2, 8])('a truncated JPEG is IMAGE_TRUNCATED at concurrency %i', async (n) => {
+    const cut = encoded.jpeg.subarray(0, Math.floor(encoded.jpeg.length * 0.6));
+    for (let round = 0; round < 5; round += 1) {
+      const codes = await Promise.all(Array.from({ length: n }, () => outcome(cut)));
+      expect(new Set(codes)).toEqual(new Set(['IMAGE_TRUNCATED']));
+    }
+  });
+});
+
+describe('files that are not regular files', () => {
+  it('refuses a device, a FIFO, a directory and a symlink loop before reading', async () => {
+    const { mkdtemp, rm, symlink } = await import('node:fs/promises');
+    const { execFileSync } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'portraitist-robust-'));
+    try {
+      const fifo = join(dir, 'fifo.jpg');
+      execFileSync('mkfifo', [fifo]);
+      const loop = join(dir, 'loop.jpg');
+      await symlink(loop, loop);
+      for (const path of ['/dev/zero', fifo, dir, loop]) {
+        const code = await readImage(path).then(
+          () => 'decoded',
+          (error: unknown) =>
+            isPortraitistError(error) ? error.code : `untyped: ${String(error)}`,
+        );
+        expect(code, path).toBe('FILE_READ');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
