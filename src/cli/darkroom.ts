@@ -111,7 +111,8 @@ async function runOperation(
           vision = createVision(await createVisionRuntime());
           blueprint = await vision.analyze(image);
           if (blueprint.faceIndex === null)
-            throw new PortraitistError('USAGE', `${photo}: no face found`, {
+            // The path is the error's source: the printed line names it once.
+            throw new PortraitistError('NO_FACE', 'no face found in the photo', {
               source: photo,
               issues: [
                 {

@@ -80,6 +80,24 @@ describe('portraitist direct', () => {
 });
 
 describe('portraitist darkroom', () => {
+  it('a photo without a face is an input error (65, NO_FACE) that names the file once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portraitist-darkroom-cli-'));
+    const flat = await sharp({
+      create: { width: 320, height: 400, channels: 3, background: { r: 128, g: 120, b: 110 } },
+    })
+      .png()
+      .toBuffer();
+    await writeFile(join(dir, 'wall.png'), flat);
+    const result = await run(
+      ['darkroom', 'relight', 'wall.png', '--rig', 'loop', '-o', 'out.png'],
+      dir,
+    );
+    expect(result.code).toBe(65);
+    expect(result.stderr).toContain('NO_FACE');
+    expect(result.stderr.split('wall.png').length - 1).toBe(1);
+    await expect(access(join(dir, 'out.png'))).rejects.toThrow();
+  });
+
   it('grades, reframes and relights at full resolution, with --json', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portraitist-darkroom-cli-'));
     await writeFile(join(dir, 'in.png'), await readFixture('soft-smile'));

@@ -5,6 +5,7 @@ import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 /** sysexits-style codes so scripts can tell bad usage, bad input and missing files apart. */
 export const exitCodes: Record<ErrorCode, number> = {
   USAGE: 64,
+  NO_FACE: 65,
   TARGET_UNKNOWN: 64,
   BRIEF_INVALID: 65,
   BRIEF_PARSE: 65,

@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'IMAGE_EMPTY'
   | 'TARGET_UNKNOWN'
   | 'TOKENIZER_LOAD'
+  /** A photo that must show a face (to relight, warp or direct) shows none. */
+  | 'NO_FACE'
   | 'USAGE'
   | 'VISION_LOAD'
   | 'VISION_FAILED'
