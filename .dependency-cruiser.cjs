@@ -3,8 +3,8 @@
 /** @type {Record<string, string[]>} */
 const allowed = {
   errors: [],
-  brief: ['errors'],
-  image: ['errors'],
+  brief: ['errors', 'files'],
+  image: ['errors', 'files'],
   files: ['errors'],
   library: ['errors'],
   jobs: ['errors'],

@@ -6,6 +6,8 @@ export default defineConfig({
     // Two cores on CI: forks keep the CLIP tokenizer load per worker bounded.
     pool: 'forks',
     reporters: ['default', './tools/summary-reporter.ts'],
-    testTimeout: 60_000,
+    // Generous: ML-heavy tests ran past 60 s when the machine was busy; a hang still fails.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
   },
 });

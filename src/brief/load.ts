@@ -3,6 +3,7 @@
 import { LineCounter, isMap, isPair, isScalar, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { PortraitistError, type Issue } from '../errors/index.js';
+import { readRegularFileCapped } from '../files/index.js';
 import { fromZodIssue } from './issues.js';
 import { migrateBrief, type BriefMigrations } from './migrate.js';
 import { briefSchema, type Brief } from './schema.js';
@@ -332,55 +333,32 @@ export interface BriefFileSystem {
   readFile(path: string, encoding: 'utf8'): Promise<string>;
 }
 
-/**
- * Opens without blocking (a FIFO must not hang us), refuses anything but a regular file, and
- * counts the cap while reading rather than trusting st_size (0 for /dev/zero).
- */
+/** Reads a regular brief file under the byte cap (the shared capped reader names our field). */
 async function readCapped(path: string, maxBytes: number): Promise<string> {
-  const { promises, constants } = await import('node:fs');
-  const handle = await promises.open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) {
-      throw new PortraitistError('FILE_READ', `${path} is not a regular file`, {
+  const bytes = await readRegularFileCapped(path, maxBytes, {
+    notRegular: (kind) =>
+      new PortraitistError('FILE_READ', `${path} is not a regular file`, {
         source: path,
         issues: [
-          {
-            path: '',
-            message:
-              'expected a regular file for `the brief` but received a directory, device, FIFO or socket',
-          },
+          { path: '', message: `expected a regular file for \`the brief\` but received ${kind}` },
         ],
-      });
-    }
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const chunk = Buffer.alloc(64 * 1024);
-    for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > maxBytes) {
-        throw new PortraitistError(
-          'BRIEF_PARSE',
-          `brief is over ${maxBytes} bytes; the limit is ${maxBytes}`,
-          {
-            source: path,
-            issues: [
-              {
-                path: '',
-                message: `expected a brief of at most ${maxBytes} bytes for \`the brief\` but received more`,
-              },
-            ],
-          },
-        );
-      }
-      chunks.push(Buffer.from(chunk.subarray(0, bytesRead)));
-    }
-    return Buffer.concat(chunks, total).toString('utf8');
-  } finally {
-    await handle.close();
-  }
+      }),
+    tooLarge: () =>
+      new PortraitistError(
+        'BRIEF_PARSE',
+        `brief is over ${maxBytes} bytes; the limit is ${maxBytes}`,
+        {
+          source: path,
+          issues: [
+            {
+              path: '',
+              message: `expected a brief of at most ${maxBytes} bytes for \`the brief\` but received more`,
+            },
+          ],
+        },
+      ),
+  });
+  return bytes.toString('utf8');
 }
 
 /** Reads and validates a brief file. YAML unless the name ends in `.json`. */

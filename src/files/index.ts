@@ -8,3 +8,4 @@ export {
   type OutputHandle,
   type WriteOutputOptions,
 } from './atomic.js';
+export { describeFileKind, readRegularFileCapped, type CappedReadErrors } from './read.js';

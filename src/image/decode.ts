@@ -1,9 +1,9 @@
 // Decoding untrusted images behind limits. This is a security boundary (reliability.md T1): the
 // checks run cheapest first, bytes before format before header before pixels, and nothing that
 // fails one reaches the next.
-import type { Stats } from 'node:fs';
 import sharp, { type FormatEnum, type Metadata } from 'sharp';
 import { PortraitistError } from '../errors/index.js';
+import { readRegularFileCapped } from '../files/index.js';
 import { classifyDecodeFailure, decoderSays, imageError } from './errors.js';
 import {
   formatLabels,
@@ -138,56 +138,18 @@ function tooManyBytes(source: string, size: number, limits: ImageLimits): Portra
   );
 }
 
-function kindOf(stats: Stats): string {
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device file';
-  if (stats.isSocket()) return 'a socket';
-  return 'a file that is not a regular file';
-}
-
-/**
- * Opens without blocking (a FIFO must not hang us), refuses anything but a regular file, and
- * counts the cap while reading: st_size is 0 for /dev/zero and may change while we read.
- */
-async function readRegularFile(
-  path: string,
-  source: string,
-  limits: ImageLimits,
-): Promise<Uint8Array> {
-  const { open, constants } = await import('node:fs').then((m) => ({
-    open: m.promises.open,
-    constants: m.constants,
-  }));
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) {
-      throw new PortraitistError('FILE_READ', `${path} is ${kindOf(stats)}, not an image file`, {
+/** Reads a regular file under the byte cap (the shared capped reader names our field). */
+function readRegularFile(path: string, source: string, limits: ImageLimits): Promise<Uint8Array> {
+  return readRegularFileCapped(path, limits.maxBytes, {
+    notRegular: (kind) =>
+      new PortraitistError('FILE_READ', `${path} is ${kind}, not an image file`, {
         source,
         issues: [
-          {
-            path: 'image',
-            message: `expected a regular file for \`image\` but received ${kindOf(stats)}`,
-          },
+          { path: 'image', message: `expected a regular file for \`image\` but received ${kind}` },
         ],
-      });
-    }
-    if (stats.size > limits.maxBytes) throw tooManyBytes(source, stats.size, limits);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const chunk = Buffer.alloc(1024 * 1024);
-    for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > limits.maxBytes) throw tooManyBytes(source, total, limits);
-      chunks.push(Buffer.from(chunk.subarray(0, bytesRead)));
-    }
-    return Buffer.concat(chunks, total);
-  } finally {
-    await handle.close();
-  }
+      }),
+    tooLarge: (bytes) => tooManyBytes(source, bytes, limits),
+  });
 }
 
 /** Reads the input's bytes, checking the byte cap before reading when the file system can tell. */
