@@ -282,11 +282,13 @@ describe('limits', () => {
     expect(error.issues[0]?.path).toBe('limits.maxPixels');
   });
 
-  it('defaults to 64 MiB, 50 megapixels and the formats this build decodes', () => {
+  it('defaults to 64 MiB, 50 megapixels, 1,000 frames, 60 s and the formats this build decodes', () => {
     expect(defaultImageLimits).toEqual({
       maxBytes: 64 * 1024 * 1024,
       maxPixels: 50_000_000,
       formats: supportedFormats(),
+      maxFrames: 1000,
+      decodeSeconds: 60,
     });
     expect(Object.isFrozen(defaultImageLimits)).toBe(true);
   });

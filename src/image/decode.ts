@@ -12,6 +12,7 @@ import {
   type ImageFormat,
   type SniffedFormat,
 } from './format.js';
+import { countWebpFrames } from './frames.js';
 import { fromSharp, type RgbImage } from './raw.js';
 
 /** What an image may be before we decode it. */
@@ -22,13 +23,22 @@ export interface ImageLimits {
   readonly maxPixels: number;
   /** Formats accepted, identified by magic bytes. */
   readonly formats: readonly ImageFormat[];
+  /** Most frames an animated image may have (only the first is used), counted before any probe. */
+  readonly maxFrames: number;
+  /** Longest a decode may run, in seconds, before it is stopped with IMAGE_TOO_LARGE. */
+  readonly decodeSeconds: number;
 }
 
-/** 64 MiB, 50 megapixels, and every format this sharp build declares it decodes. */
+/**
+ * 64 MiB, 50 megapixels, 1,000 animation frames, 60 s of decoding, and every format this sharp
+ * build declares it decodes.
+ */
 export const defaultImageLimits: ImageLimits = Object.freeze({
   maxBytes: 64 * 1024 * 1024,
   maxPixels: 50_000_000,
   formats: Object.freeze(supportedFormats()),
+  maxFrames: 1000,
+  decodeSeconds: 60,
 });
 
 /** The file system calls image reading needs (injected so tests and servers can substitute). */
@@ -46,6 +56,11 @@ export interface ReadImageOptions {
   source?: string;
   /** File system for path inputs; defaults to `node:fs/promises`. */
   fs?: ImageFileSystem;
+  /**
+   * Decode to at most this many pixels (aspect kept), shrinking on load where the format allows
+   * (JPEG, WebP): the memory budget of a working copy, whatever the file's own size.
+   */
+  maxDecodedPixels?: number;
 }
 
 /** What an image header says, with width and height as the image is meant to be seen. */
@@ -70,7 +85,7 @@ const LOADER_OF: Readonly<Record<ImageFormat, keyof FormatEnum>> = {
 
 function resolveLimits(partial: Partial<ImageLimits> | undefined): ImageLimits {
   const limits = { ...defaultImageLimits, ...partial };
-  for (const key of ['maxBytes', 'maxPixels'] as const) {
+  for (const key of ['maxBytes', 'maxPixels', 'maxFrames', 'decodeSeconds'] as const) {
     const value = limits[key];
     // 0 would mean "no limit" to sharp, so it is refused here rather than passed on.
     if (!Number.isSafeInteger(value) || value <= 0) {
@@ -253,6 +268,17 @@ async function checkHeader(
   source: string,
   limits: ImageLimits,
 ): Promise<ImageProbe> {
+  if (format === 'webp') {
+    const frames = countWebpFrames(bytes);
+    if (frames > limits.maxFrames) {
+      throw imageError(
+        'IMAGE_TOO_LARGE',
+        source,
+        `the animation has ${frames} frames; the limit is ${limits.maxFrames}`,
+        `expected at most ${limits.maxFrames} frames for \`image\` but received ${frames}`,
+      );
+    }
+  }
   let header: Metadata;
   try {
     // Headers are read without a pixel limit so a bomb is reported with its real size;
@@ -301,6 +327,31 @@ async function checkHeader(
   };
 }
 
+/** The size to decode to under a pixel budget, or undefined when the image is within it. */
+function workingSize(
+  probe: ImageProbe,
+  maxDecodedPixels: number | undefined,
+): { width: number; height: number } | undefined {
+  if (maxDecodedPixels === undefined) return undefined;
+  if (!Number.isSafeInteger(maxDecodedPixels) || maxDecodedPixels <= 0) {
+    throw new PortraitistError('USAGE', 'maxDecodedPixels must be a positive whole number', {
+      issues: [
+        {
+          path: 'maxDecodedPixels',
+          message: `expected a positive whole number for \`maxDecodedPixels\` but received ${String(maxDecodedPixels)}`,
+        },
+      ],
+    });
+  }
+  const pixels = probe.width * probe.height;
+  if (pixels <= maxDecodedPixels) return undefined;
+  const scale = Math.sqrt(maxDecodedPixels / pixels);
+  return {
+    width: Math.max(1, Math.floor(probe.width * scale)),
+    height: Math.max(1, Math.floor(probe.height * scale)),
+  };
+}
+
 function sourceOf(input: string | Uint8Array, options: ReadImageOptions): string {
   return options.source ?? (typeof input === 'string' ? input : '<buffer>');
 }
@@ -329,19 +380,36 @@ export async function readImage(
   const source = sourceOf(input, options);
   const bytes = await loadBytes(input, source, limits, options.fs);
   const format = checkBytes(bytes, source, limits);
-  await checkHeader(bytes, format, source, limits);
-  const pipeline = sharp(asBuffer(bytes), {
+  const probe = await checkHeader(bytes, format, source, limits);
+  let pipeline = sharp(asBuffer(bytes), {
     failOn: FAIL_ON,
     // A second guard: libvips itself refuses to decode past the cap, whatever the header check did.
     limitInputPixels: limits.maxPixels,
     sequentialRead: true,
     // Animated WebP and AVIF sequences: the first frame only, so the pixel cap means one frame.
     pages: 1,
-  }).rotate();
+  })
+    .rotate()
+    .timeout({ seconds: limits.decodeSeconds });
+  const working = workingSize(probe, options.maxDecodedPixels);
+  if (working !== undefined) {
+    // A resize right after the input lets libvips shrink on load (JPEG, WebP), so the full-size
+    // pixels are never held.
+    pipeline = pipeline.resize(working.width, working.height, { fit: 'fill', kernel: 'lanczos3' });
+  }
   try {
     return await fromSharp(pipeline, format, source);
   } catch (error) {
     if (error instanceof PortraitistError) throw error;
+    if (decoderSays(error).includes('timeout')) {
+      throw imageError(
+        'IMAGE_TOO_LARGE',
+        source,
+        `decoding took longer than ${limits.decodeSeconds} s and was stopped`,
+        `expected \`image\` to decode within ${limits.decodeSeconds} s but it took longer`,
+        error,
+      );
+    }
     throw decodeFailure(bytes, format, source, error);
   }
 }
