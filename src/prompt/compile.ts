@@ -81,13 +81,24 @@ function fitClipWindows(
   maxWindows: number,
 ): Fitted {
   // Order is the phrase's place in the drafts, so sorting restores the written order.
-  const place = (draft: SectionDraft, phrase: Phrase, offset = 0): Placed => ({
+  const draftIndex = new Map(drafts.map((draft, index) => [draft, index]));
+  const place = (draft: SectionDraft, phrase: Phrase, phraseIndex: number): Placed => ({
     section: draft.id,
     draft,
     phrase,
-    order: drafts.indexOf(draft) * 1000 + draft.phrases.indexOf(phrase) + offset,
+    order: (draftIndex.get(draft) ?? 0) * 1000 + phraseIndex,
   });
-  const cost = (p: Placed): number => counter.count(p.phrase.text) + 1; // + its comma
+  // The loops below ask for the same phrase's length many times: count each text once.
+  const lengths = new Map<string, number>();
+  const length = (text: string): number => {
+    let n = lengths.get(text);
+    if (n === undefined) {
+      n = counter.count(text);
+      lengths.set(text, n);
+    }
+    return n;
+  };
+  const cost = (p: Placed): number => length(p.phrase.text) + 1; // + its comma
   const sumCost = (list: readonly Placed[]): number => list.reduce((sum, p) => sum + cost(p), 0);
   const essentials = drafts.filter((d) => d.essential);
   const rest = drafts.filter((d) => !d.essential);
@@ -101,7 +112,7 @@ function fitClipWindows(
     ),
   );
   const heads = essentials.flatMap((d) =>
-    d.phrases.filter((p) => headPhrases.has(p)).map((p) => place(d, p)),
+    d.phrases.flatMap((p, i) => (headPhrases.has(p) ? [place(d, p, i)] : [])),
   );
   const overflow: Placed[] = [];
   while (sumCost(heads) > budget) {
@@ -135,7 +146,7 @@ function fitClipWindows(
 
   // 2. The other essential phrases by priority while they fit; the rest moves to later windows.
   const ranked = essentials
-    .flatMap((d) => d.phrases.filter((p) => !headPhrases.has(p)).map((p) => place(d, p)))
+    .flatMap((d) => d.phrases.flatMap((p, i) => (headPhrases.has(p) ? [] : [place(d, p, i)])))
     .sort((a, b) => a.phrase.priority - b.phrase.priority || a.order - b.order);
   const firstWindow = [...heads];
   let used = sumCost(heads);
@@ -157,7 +168,7 @@ function fitClipWindows(
   // 3. Everything else follows; past the last allowed window the least important phrases go.
   const tail = [
     ...overflow.map((p) => ({ ...p, section: 'overflow' as const })),
-    ...rest.flatMap((d) => d.phrases.map((p) => place(d, p))),
+    ...rest.flatMap((d) => d.phrases.map((p, i) => place(d, p, i))),
   ];
   const limit = window * maxWindows + 1;
   let total = used + sumCost(tail);
@@ -196,10 +207,11 @@ function sdSections(
   let position = 0;
   kept.forEach((placed, index) => {
     const isLast = index === kept.length - 1;
-    const tokens = counter.count(placed.phrase.text) + (isLast ? 0 : 1);
+    const length = counter.count(placed.phrase.text);
+    const tokens = length + (isLast ? 0 : 1);
     const text = weightText(placed.phrase.text, placed.phrase.emphasis, target);
     const start = position;
-    const end = position + Math.max(1, counter.count(placed.phrase.text)) - 1;
+    const end = position + Math.max(1, length) - 1;
     position += tokens;
     const previous = sections[sections.length - 1];
     if (previous !== undefined && previous.id === placed.section) {

@@ -71,10 +71,13 @@ export function clean(text: string): string {
 }
 
 function sentence(text: string): string {
-  const trimmed = text.trim().replace(/\s+/g, ' ');
+  let trimmed = text.trim();
+  // Most texts have single spaces only: one test instead of a replace (compile speed).
+  if (/\s{2}|[^\S ]/.test(trimmed)) trimmed = trimmed.replace(/\s+/g, ' ');
   if (trimmed === '') return '';
-  const capital = trimmed[0]?.toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  const last = capital.charAt(capital.length - 1);
+  return last === '.' || last === '!' || last === '?' ? capital : `${capital}.`;
 }
 
 const joinClauses = (parts: readonly (string | undefined | false)[]): string =>

@@ -124,6 +124,9 @@ export function findEntry<Entry extends VocabEntry>(
   list: readonly Entry[],
   idOrAlias: string,
 ): Entry | undefined {
+  // Briefs mostly name canonical ids: the exact match first spares normalising every alias.
+  const exact = list.find((entry) => entry.id === idOrAlias);
+  if (exact !== undefined) return exact;
   const wanted = normaliseVocabKey(idOrAlias);
   return list.find(
     (entry) =>
