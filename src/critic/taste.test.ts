@@ -195,6 +195,7 @@ const testRounds = (() => {
 function topOneAgreement(
   picksSoFar: number,
   session: number,
+  use: { targets: boolean; weights: boolean } = { targets: true, weights: true },
 ): { agreement: number; explanation: string } {
   const random = seeded(1000 + session);
   const seen: PoolCandidate[] = [];
@@ -211,13 +212,11 @@ function topOneAgreement(
     readings: tasteReadings(c.blueprint),
   }));
   const taste = learnTaste({ brief, candidates, picks });
-  const next = applyPatch(brief, taste.patch);
+  const next = use.targets ? applyPatch(brief, taste.patch) : brief;
   let agree = 0;
   for (const round of testRounds) {
-    const ranking = rankByTaste(
-      round.map((c) => critique(c.blueprint, next)),
-      taste,
-    );
+    const cards = round.map((c) => critique(c.blueprint, next));
+    const ranking = use.weights ? rankByTaste(cards, taste) : rank(cards);
     if (ranking.candidates[0]?.scorecard.source === favourite(round).id) agree += 1;
   }
   return { agreement: agree / testRounds.length, explanation: taste.explanation };
@@ -227,9 +226,9 @@ describe('taste: a simulated artist who contradicts the brief on light', () => {
   it('top-1 agreement with the artist rises after 3, 5 and 10 picks, well beyond the naive ranking', () => {
     const sessions = 40;
     const checkpoints = [0, 3, 5, 10] as const;
-    const mean = (k: number) => {
+    const mean = (k: number, use?: { targets: boolean; weights: boolean }) => {
       let sum = 0;
-      for (let s = 0; s < sessions; s++) sum += topOneAgreement(k, s).agreement;
+      for (let s = 0; s < sessions; s++) sum += topOneAgreement(k, s, use).agreement;
       return sum / sessions;
     };
     const figures = Object.fromEntries(checkpoints.map((k) => [k, mean(k)])) as Record<
@@ -243,18 +242,26 @@ describe('taste: a simulated artist who contradicts the brief on light', () => {
       if (ranking.candidates[0]?.scorecard.source === favourite(round).id) naive += 1;
     }
     naive /= testRounds.length;
-    const example = topOneAgreement(10, 0).explanation;
+    // Each mechanism alone after 10 picks: re-weighing only, and brief targets only.
+    const weightsOnly = mean(10, { targets: false, weights: true });
+    const targetsOnly = mean(10, { targets: true, weights: false });
+    const example = topOneAgreement(10, 1).explanation;
     // The figures for the integrator's note (vitest shows a test's stdout beside it).
     process.stdout.write(
       `taste top-1 agreement over ${sessions} sessions × ${testRounds.length} test rounds of ${candidateSize}: ` +
         `naive ${naive.toFixed(3)}, 0 picks ${figures[0].toFixed(3)}, 3 picks ${figures[3].toFixed(3)}, ` +
-        `5 picks ${figures[5].toFixed(3)}, 10 picks ${figures[10].toFixed(3)}; e.g. "${example}"\n`,
+        `5 picks ${figures[5].toFixed(3)}, 10 picks ${figures[10].toFixed(3)} ` +
+        `(10 picks with weights only ${weightsOnly.toFixed(3)}, targets only ${targetsOnly.toFixed(3)}); e.g. "${example}"\n`,
     );
     expect(figures[0]).toBeCloseTo(naive, 9);
     expect(figures[3]).toBeGreaterThan(naive + 0.1);
     expect(figures[5]).toBeGreaterThan(figures[3]);
     expect(figures[10]).toBeGreaterThan(figures[5]);
     expect(figures[10]).toBeGreaterThan(naive + 0.25);
+    // Both mechanisms pull their weight: re-weighing alone beats the naive ranking, and adds to
+    // the brief targets.
+    expect(weightsOnly).toBeGreaterThan(naive + 0.03);
+    expect(figures[10]).toBeGreaterThan(targetsOnly);
   }, 120_000);
 });
 

@@ -495,12 +495,12 @@ function findTargets(
     for (const candidate of candidates) {
       if (!markedRounds.has(candidate.round) || candidate.readings === undefined) continue;
       const raw = dim.read(candidate.readings);
-      if (raw === undefined || !Number.isFinite(raw) || (dim.scale === Math.log2 && raw <= 0))
-        continue;
+      const x = raw === undefined ? Number.NaN : dim.scale(raw);
+      if (!Number.isFinite(x)) continue;
       const level = levelOf(marked, candidate.id);
       // Rejected candidates count double among the others: the artist pushed them away.
-      if (level > 0) liked.push({ x: dim.scale(raw), w: level });
-      else others.push({ x: dim.scale(raw), w: 1 - level });
+      if (level > 0) liked.push({ x, w: level });
+      else others.push({ x, w: 1 - level });
     }
     const mean = (set: readonly { x: number; w: number }[]) =>
       set.reduce((s, p) => s + p.w * p.x, 0) / set.reduce((s, p) => s + p.w, 0);
