@@ -3,6 +3,7 @@
 // critic's defaults so three picks move little and ten move more, and (c) one line saying so.
 import { z } from 'zod';
 import {
+  applyPatch,
   facialGeometryKeys,
   formatPath,
   fromZodIssue,
@@ -16,6 +17,7 @@ import {
 } from '../brief/index.js';
 import { PortraitistError, type Issue } from '../errors/index.js';
 import type { Blueprint } from '../vision/index.js';
+import { critique, type CritiqueReferences } from './critique.js';
 import { rank } from './rank.js';
 import type { CriticPillar, Ranking, Scorecard } from './types.js';
 import { defaultPillarWeights, flagPenalties } from './weights.js';
@@ -380,7 +382,13 @@ export interface TasteCandidate {
   /** Candidates are compared only with others of the same round (the same brief version). */
   readonly round: number;
   readonly scorecard: Scorecard;
+  /** Defaults to `tasteReadings(blueprint)` when a blueprint is given. */
   readonly readings?: TasteReadings;
+  /**
+   * What vision read on the candidate. When every candidate has one and the picks retarget the
+   * brief, the weights are fitted on scorecards re-made against the next round's brief.
+   */
+  readonly blueprint?: Blueprint;
 }
 
 /** How fast taste moves; the defaults keep three picks modest and let ten matter. */
@@ -435,6 +443,8 @@ export interface TasteInput {
   readonly candidates: readonly TasteCandidate[];
   readonly picks: unknown;
   readonly profile?: TasteProfile;
+  /** The brief's reference photos, for re-scoring candidates against a retargeted brief. */
+  readonly references?: CritiqueReferences;
 }
 
 interface Marked {
@@ -493,8 +503,11 @@ function findTargets(
     const liked: { x: number; w: number }[] = [];
     const others: { x: number; w: number }[] = [];
     for (const candidate of candidates) {
-      if (!markedRounds.has(candidate.round) || candidate.readings === undefined) continue;
-      const raw = dim.read(candidate.readings);
+      const readings =
+        candidate.readings ??
+        (candidate.blueprint === undefined ? undefined : tasteReadings(candidate.blueprint));
+      if (!markedRounds.has(candidate.round) || readings === undefined) continue;
+      const raw = dim.read(readings);
       const x = raw === undefined ? Number.NaN : dim.scale(raw);
       if (!Number.isFinite(x)) continue;
       const level = levelOf(marked, candidate.id);
@@ -602,8 +615,10 @@ function pairsByPick(
     list.push(candidate);
     byRound.set(candidate.round, list);
   }
+  const byId = new Map(candidates.map((c) => [c.id, c]));
   const groups: Pair[][] = [];
-  for (const { candidate, level } of marked.values()) {
+  for (const { candidate: markedCandidate, level } of marked.values()) {
+    const candidate = byId.get(markedCandidate.id) ?? markedCandidate;
     const pairs: Pair[] = [];
     for (const other of byRound.get(candidate.round) ?? []) {
       if (other.id === candidate.id) continue;
@@ -738,9 +753,24 @@ export function learnTaste(input: TasteInput, options: TasteOptions = {}): Taste
   const targets = findTargets(input.brief, input.candidates, marked, settings.minPicksForTarget);
   const patch = targetPatch(input.brief, targets);
   // Where the next round's brief follows the picks, overruling that pillar was about the brief's
-  // value, not about how much the pillar matters: its weight stays where the prior has it.
-  const retargeted = new Set<CriticPillar>(targets.map((t) => t.pillar));
-  const groups = pairsByPick(input.candidates, marked);
+  // value, not about how much the pillar matters. With blueprints the candidates are scored again
+  // against the next round's brief (critique is cheap); without, that pillar's weight stays
+  // where the prior has it.
+  const rescore =
+    patch.length > 0 && input.candidates.every((c) => c.blueprint !== undefined)
+      ? applyPatch(input.brief, patch)
+      : undefined;
+  const fitted =
+    rescore === undefined
+      ? input.candidates
+      : input.candidates.map((c) => ({
+          ...c,
+          scorecard: critique(c.blueprint as Blueprint, rescore, input.references),
+        }));
+  const retargeted = new Set<CriticPillar>(
+    rescore === undefined ? targets.map((t) => t.pillar) : [],
+  );
+  const groups = pairsByPick(fitted, marked);
   const profile = input.profile?.pillars ?? {};
   const prior = Object.fromEntries(tastePillars.map((p) => [p, profile[p]?.shift ?? 0])) as Record<
     CriticPillar,
