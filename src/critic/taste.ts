@@ -376,7 +376,7 @@ const roundTo = (value: number, digits: number): number => {
 // ---------------------------------------------------------------------------------------------
 // Learning
 
-/** A candidate the artist has seen: its round, its scorecard and (for targets) its readings. */
+/** A candidate the artist has seen: its round, its scorecard and (for targets) its readings or blueprint. */
 export interface TasteCandidate {
   readonly id: string;
   /** Candidates are compared only with others of the same round (the same brief version). */
@@ -743,7 +743,10 @@ function explain(
 /**
  * Learns from the artist's marks so far: brief targets where the picks consistently contradict
  * the brief, pillar weights shrunk toward the critic's defaults, and a one-line explanation.
- * Throws USAGE naming the field for malformed picks (e.g. `picks[0].stars`) or unknown candidates.
+ * Pass `brief` as the brief the next round starts from, and scorecards made against it (re-run
+ * `critique` on earlier rounds' blueprints after a brief change: it is cheap), so every pair is
+ * judged against the same wants. Throws USAGE naming the field for malformed picks (e.g.
+ * `picks[0].stars`) or unknown candidates.
  */
 export function learnTaste(input: TasteInput, options: TasteOptions = {}): Taste {
   const settings = { ...defaults, ...options };
