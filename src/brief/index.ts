@@ -60,6 +60,6 @@ export {
   type ResolvedExpression,
   type ResolvedPosture,
 } from './resolve.js';
-export { closest, formatPath } from './issues.js';
+export { closest, formatPath, fromZodIssue } from './issues.js';
 export * from './vocab/index.js';
 export { exampleBriefsDirectory, readExampleBriefs, type ExampleBrief } from './examples.js';

@@ -35,6 +35,7 @@ import {
   warmthCalibration,
 } from './calibration.js';
 import { poseSimilarity } from './pose-similarity.js';
+import { defaultPillarWeights, flagPenalties } from './weights.js';
 import type { CriticFlag, CriticPillar, PillarScore, Scorecard } from './types.js';
 
 /** Reference photos, already read by vision, by the role the brief gives them. */
@@ -53,24 +54,7 @@ const round = (value: number, digits = 3): number =>
 const halving = (error: number, half: number): number => Math.pow(0.5, Math.max(0, error) / half);
 const signed = (value: number): string => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(2)}`;
 
-const pillarWeights: Record<CriticPillar, number> = {
-  expression: 1.2,
-  authenticity: 1.2,
-  identity: 1.2,
-  light: 1,
-  posture: 0.8,
-  camera: 0.8,
-  aesthetic: 0.6,
-};
-
-const flagPenalties: Record<CriticFlag, number> = {
-  'no-face': 0,
-  'identity-mismatch': 0.5,
-  'extra-faces': 0.6,
-  'plastic-skin': 0.7,
-  'face-too-small': 0.7,
-  'soft-eyes': 0.85,
-};
+const pillarWeights = defaultPillarWeights;
 
 interface PillarResult {
   readonly score: PillarScore;

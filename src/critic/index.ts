@@ -28,3 +28,28 @@ export {
   type ContactSheetEntry,
   type ContactSheetOptions,
 } from './sheet.js';
+export { defaultPillarWeights, flagPenalties } from './weights.js';
+export {
+  learnTaste,
+  rankByTaste,
+  reweigh,
+  tasteReadings,
+  preferenceOf,
+  parseTastePicks,
+  parseTasteProfile,
+  emptyTasteProfile,
+  mergeIntoProfile,
+  tastePickSchema,
+  tastePicksSchema,
+  tasteProfileSchema,
+  tastePillars,
+  TASTE_PROFILE_VERSION,
+  type Taste,
+  type TasteCandidate,
+  type TasteInput,
+  type TasteOptions,
+  type TastePick,
+  type TasteProfile,
+  type TasteReadings,
+  type TasteTarget,
+} from './taste.js';
