@@ -13,7 +13,6 @@ import {
   startFakeOpenAi,
   type FakeComfy,
 } from '../testing/index.js';
-import { resolveEngineConfig } from './engine-config.js';
 import { progressLine } from './generate.js';
 import { runCli } from './test-run.js';
 
@@ -177,30 +176,6 @@ describe('portraitist generate', () => {
     expect(fromFlag.code).toBe(0);
   });
 
-  it("accepts the README's example config, with the template relative to the file", async () => {
-    const readme = await readFile(resolve('README.md'), 'utf8');
-    const example = /```yaml\n(# portraitist\.config\.yaml[\s\S]*?)```/.exec(readme)?.[1];
-    expect(example).toBeDefined();
-    const cwd = await mkdtemp(join(tmpdir(), 'generate-readme-'));
-    await writeFile(join(cwd, 'portraitist.config.yaml'), example ?? '');
-    const config = await resolveEngineConfig({}, {}, cwd);
-    expect(config).toMatchObject({
-      engine: 'comfyui',
-      comfyui: {
-        url: 'http://gpu-box:8188',
-        template: join(cwd, 'workflows', 'portrait-api.json'),
-      },
-      openai: { model: 'gpt-image-1' },
-    });
-    // A flag's template is relative to the working directory instead.
-    const flagged = await resolveEngineConfig(
-      { engine: 'comfyui', template: 'wf.json' },
-      {},
-      join(cwd, '..'),
-    );
-    expect(flagged.comfyui.template).toBe(join(cwd, '..', 'wf.json'));
-  });
-
   it('names the bad setting and where it came from', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'generate-bad-'));
     await writeFile(
@@ -209,7 +184,7 @@ describe('portraitist generate', () => {
     );
     const unknownKey = await runCli(['generate', brief, '--config', 'settings.json'], cwd);
     expect(unknownKey.code).toBe(64);
-    expect(unknownKey.stderr).toContain('`comfyui`');
+    expect(unknownKey.stderr).toContain('`comfyui.urll`');
     expect(unknownKey.stderr).toContain('urll');
     expect(unknownKey.stderr).toContain(`from ${join(cwd, 'settings.json')}`);
 

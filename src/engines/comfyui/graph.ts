@@ -5,7 +5,7 @@
 // preprocessing live in custom-node packs, so they are refused, not guessed.
 import { z } from 'zod';
 import type { Target } from '../../brief/index.js';
-import { PortraitistError, type Issue } from '../../errors/index.js';
+import { PortraitistError, formatPath, type Issue } from '../../errors/index.js';
 import type { CompiledPrompt, ControlRequest } from '../../prompt/index.js';
 import { describeValue, valueAt, zodIssues } from '../remote/validate.js';
 
@@ -411,7 +411,7 @@ export function bindTemplate(template: unknown, values: TemplateValues): ComfyGr
   const parsed = templateSchema.safeParse(structuredClone(template));
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue): Issue => {
-      const path = issue.path.map(String).join('.');
+      const path = formatPath(issue.path);
       const expected = issue.code === 'invalid_type' ? issue.expected : issue.message;
       return {
         path,
