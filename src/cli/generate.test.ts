@@ -119,8 +119,12 @@ describe('portraitist generate', () => {
           server.url,
           '-n',
           '1',
+          // The built-in graph refuses a style reference (it has no style adapter) rather than
+          // drop it; a workflow that loads the identity photo takes it.
+          '--template',
+          resolve('examples/comfyui/invert.json'),
           '--reference',
-          `style=${photo}`,
+          `identity=${photo}`,
           '--out',
           out,
           ...extra,

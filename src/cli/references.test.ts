@@ -95,6 +95,41 @@ describe('--reference pose=… reaches the engine as a control', () => {
   }, 120_000);
 });
 
+describe('a reference the engine cannot honour', () => {
+  it('is refused by the built-in ComfyUI graph, naming the control, never dropped', async () => {
+    const server = await startFakeComfy();
+    try {
+      const cwd = await folderWithPose();
+      const run = await runCli(
+        [
+          'generate',
+          brief,
+          '--engine',
+          'comfyui',
+          '--url',
+          server.url,
+          '-n',
+          '1',
+          '--reference',
+          'style=lean.png',
+          '--json',
+        ],
+        cwd,
+      );
+      expect(run.code).toBe(65);
+      const { error } = JSON.parse(run.stdout) as {
+        error: { code: string; issues: Array<{ path: string; message: string }> };
+      };
+      expect(error.code).toBe('ENGINE_CAPABILITY');
+      expect(error.issues[0]?.path).toBe('controls[0]');
+      expect(error.issues[0]?.message).toContain('style reference lean.png');
+      expect(server.prompts.size).toBe(0);
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
+});
+
 describe("the brief's own references and count", () => {
   it('a reference the brief names that is not there is FILE_NOT_FOUND naming references[i].image', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'references-cli-'));

@@ -12,7 +12,6 @@ import {
   createOpenAiEngine,
   provenanceModes,
   type Engine,
-  type ProvenanceMode,
 } from '../engines/index.js';
 import { type Brief, type Target } from '../brief/index.js';
 import { PortraitistError, fromZodIssue, valueAt, type Issue } from '../errors/index.js';
@@ -232,14 +231,6 @@ function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   while (current instanceof z.ZodDefault || current instanceof z.ZodOptional)
     current = current.unwrap() as z.ZodType;
   return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
-}
-
-/** The `--provenance` flag: `hashed` (the default) or `full`, or a usage error naming it. */
-export function provenanceMode(value: string | undefined): ProvenanceMode {
-  const mode = value ?? 'hashed';
-  if ((provenanceModes as readonly string[]).includes(mode)) return mode as ProvenanceMode;
-  const message = `expected one of ${provenanceModes.join(', ')} for \`provenance\` but received ${JSON.stringify(value)}`;
-  throw new PortraitistError('USAGE', message, { issues: [{ path: 'provenance', message }] });
 }
 
 /** The URL or service an engine will reach, for the one-line header of a run. */

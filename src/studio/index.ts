@@ -16,7 +16,6 @@ export {
   engineNeedsVision,
   engineTarget,
   openEngine,
-  provenanceMode,
   provenanceModes,
   resolveEngineConfig,
   targetFor,
