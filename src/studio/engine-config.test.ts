@@ -47,7 +47,12 @@ describe('resolveEngineConfig', () => {
       JSON.stringify({ engine: 'comfyui', comfyui: { urll: 'x', timeoutMs: -1 } }),
     );
     const error = await failure(
-      resolveEngineConfig({ config: 'settings.json' }, { A1111_URL: 'ftp://x' }, cwd),
+      resolveEngineConfig(
+        { config: 'settings.json' },
+        // The environment sets another ComfyUI field: the unknown key is still the file's.
+        { A1111_URL: 'ftp://x', COMFYUI_URL: 'http://127.0.0.1:8188' },
+        cwd,
+      ),
     );
     expect(error.code).toBe('USAGE');
     const byPath = new Map(error.issues.map((i) => [i.path, i.message]));

@@ -182,15 +182,30 @@ export async function resolveEngineConfig(
   const merged = merge(layers);
   const parsed = engineConfigSchema.safeParse(merged);
   if (!parsed.success) {
-    const issues = parsed.error.issues.flatMap((issue): Issue[] => {
-      const from = [...layers].reverse().find((layer) => hasPath(layer.values, issue.path));
-      const suffix = from === undefined ? '' : ` (from ${from.source})`;
-      return fromZodIssue(issue, {
-        input: merged,
-        root: 'engine settings',
-        knownKeys: (path) => knownKeys(engineConfigSchema, path),
-      }).map((translated) => ({ ...translated, message: `${translated.message}${suffix}` }));
-    });
+    // Each issue names the layer its value came from: the highest layer holding that very field
+    // (an unknown key: the layer that has it), else the highest one holding its section.
+    const sourceOf = (path: readonly PropertyKey[]): string => {
+      const highest = [...layers].reverse();
+      const from =
+        highest.find((layer) => valueAt(layer.values, path) !== undefined) ??
+        highest.find((layer) => hasPath(layer.values, path));
+      return from === undefined ? '' : ` (from ${from.source})`;
+    };
+    const issues = parsed.error.issues.flatMap((issue): Issue[] =>
+      (issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ ...issue, keys: [key] }))
+        : [issue]
+      ).flatMap((one) => {
+        const suffix = sourceOf(
+          one.code === 'unrecognized_keys' ? [...one.path, ...one.keys] : one.path,
+        );
+        return fromZodIssue(one, {
+          input: merged,
+          root: 'engine settings',
+          knownKeys: (path) => knownKeys(engineConfigSchema, path),
+        }).map((translated) => ({ ...translated, message: `${translated.message}${suffix}` }));
+      }),
+    );
     throw new PortraitistError(
       'USAGE',
       issues.length === 1
