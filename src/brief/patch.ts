@@ -1,7 +1,7 @@
 // Machine-applicable brief patches, used by nudges: small, readable operations on dotted paths,
 // re-validated after applying so a patch can never produce an invalid brief silently.
 import { z } from 'zod';
-import { PortraitistError } from '../errors/index.js';
+import { PortraitistError, fromZodError } from '../errors/index.js';
 import { validateBrief } from './load.js';
 import { briefSchema, type Brief } from './schema.js';
 
@@ -15,9 +15,9 @@ export type PatchOperation =
 export type BriefPatch = readonly PatchOperation[];
 
 const patchPath = z
-  .string({ error: 'expected a dotted path for `path`' })
-  .min(1, { error: 'expected a dotted path for `path` but received nothing' })
-  .max(256, { error: 'expected a path of at most 256 characters for `path`' });
+  .string({ error: 'expected a dotted path' })
+  .min(1, { error: 'expected a non-empty dotted path' })
+  .max(256, { error: 'expected a path of at most 256 characters' });
 
 /** The schema of one patch operation, for patches that arrive over HTTP or from files. */
 export const patchOperationSchema = z.discriminatedUnion(
@@ -27,7 +27,7 @@ export const patchOperationSchema = z.discriminatedUnion(
     z.strictObject({ op: z.literal('remove'), path: patchPath }),
     z.strictObject({ op: z.literal('append'), path: patchPath, value: z.unknown() }),
   ],
-  { error: 'expected `op` to be one of set, remove, append' },
+  { error: 'expected set, remove or append' },
 );
 
 /** The schema of a patch: at most 64 operations. */
@@ -39,12 +39,7 @@ export const briefPatchSchema = z
 export function parseBriefPatch(input: unknown): BriefPatch {
   const parsed = briefPatchSchema.safeParse(input);
   if (parsed.success) return parsed.data as BriefPatch;
-  const issues = parsed.error.issues.map((issue) => ({
-    path: issue.path
-      .map((part) => (typeof part === 'number' ? `[${part}]` : String(part)))
-      .join('.'),
-    message: issue.message,
-  }));
+  const issues = fromZodError(parsed.error, { input, root: 'the patch' });
   throw new PortraitistError('USAGE', `invalid patch: ${issues[0]?.message ?? 'unknown issue'}`, {
     issues,
   });

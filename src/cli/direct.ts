@@ -2,36 +2,44 @@
 // with --rounds, nudge and go again.
 import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { readBriefFile } from '../brief/index.js';
 import { PortraitistError } from '../errors/index.js';
-import { createPromptCompiler } from '../prompt/index.js';
-import { direct, exampleReferencePhoto } from '../studio/index.js';
-import { createVision, createVisionRuntime } from '../vision/index.js';
 import {
-  addEngineOptions,
-  createConfiguredEngine,
+  candidateCount,
+  direct,
   engineTarget,
-  provenanceMode,
+  exampleReferencePhoto,
+  openEngine,
+  provenanceModes,
   resolveEngineConfig,
+  resolveReferences,
   targetFor,
-  type EngineFlags,
-} from './engine-config.js';
-import { styleFor, wholeNumber, writeJson, writeLine, type CliIo } from './io.js';
-import { readReferences } from './references.js';
+} from '../studio/index.js';
+import { addEngineOptions } from './engine-options.js';
+import {
+  countFlag,
+  engineFlagsShape,
+  numberFlag,
+  parseFlags,
+  referenceFlag,
+  wholeNumberFlag,
+} from './flags.js';
+import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 
-interface DirectFlags extends EngineFlags {
-  reference?: string[];
-  target?: string;
-  count: string;
-  rounds: string;
-  out?: string;
-  seed?: string;
-  goal?: string;
-  stripMetadata?: boolean;
-  provenance?: string;
-  force?: boolean;
-  json?: boolean;
-}
+const directFlags = z.object({
+  ...engineFlagsShape,
+  reference: z.array(z.string()).optional(),
+  count: countFlag.optional(),
+  rounds: wholeNumberFlag(1, 10).default(1),
+  out: z.string().optional(),
+  seed: wholeNumberFlag(0, Number.MAX_SAFE_INTEGER).optional(),
+  goal: numberFlag(0, 1).default(0.8),
+  stripMetadata: z.boolean().optional(),
+  provenance: z.enum(provenanceModes).default('hashed'),
+  force: z.boolean().optional(),
+  json: z.boolean().optional(),
+});
 
 /** Adds the direct command. */
 export function registerDirect(program: Command, io: CliIo): void {
@@ -45,7 +53,7 @@ export function registerDirect(program: Command, io: CliIo): void {
       'a reference photo, or role=photo (identity, pose, expression, lighting, palette, style); repeatable',
       (value: string, previous: string[] = []) => [...previous, value],
     )
-    .option('-n, --count <n>', 'candidates per round', '4')
+    .option('-n, --count <n>', 'candidates per round (default: the brief’s output.count)')
     .option('--rounds <r>', 'rounds: apply the top nudges and go again until the brief is met', '1')
     .option(
       '--out <dir>',
@@ -61,21 +69,20 @@ export function registerDirect(program: Command, io: CliIo): void {
     )
     .option('--force', 'replace the files of an earlier run in --out')
     .option('--json', 'print the report as JSON')
-    .action(async (briefFile: string, flags: DirectFlags) => {
+    .action(async (briefFile: string, rawFlags: unknown) => {
+      const flags = parseFlags(directFlags, rawFlags);
       const json = flags.json === true;
       const config = await resolveEngineConfig(flags, io.env, io.cwd);
-      const count = wholeNumber(flags.count, 'count', 1, 64);
-      const rounds = wholeNumber(flags.rounds, 'rounds', 1, 10);
-      const goal = Number(flags.goal ?? '0.8');
-      if (!(goal >= 0 && goal <= 1))
-        throw new PortraitistError(
-          'USAGE',
-          `expected a number from 0 to 1 for \`goal\` but received ${JSON.stringify(flags.goal)}`,
-        );
-      const provenance = provenanceMode(flags.provenance);
+      const { rounds, goal } = flags;
+      const extra = (flags.reference ?? []).map((value) => referenceFlag(value, io.cwd, false));
       const briefPath = resolve(io.cwd, briefFile);
-      const brief = await readBriefFile(briefPath);
-      const references = await readReferences(flags.reference, brief, briefPath, io.cwd);
+      const resolved = await resolveReferences({
+        brief: await readBriefFile(briefPath),
+        briefPath,
+        extra,
+      });
+      const { brief } = resolved;
+      const references = [...resolved.references];
       let usedExample = false;
       if (references.length === 0 && config.engine === 'local') {
         const example = await exampleReferencePhoto();
@@ -85,23 +92,26 @@ export function registerDirect(program: Command, io: CliIo): void {
       const outDir = resolve(io.cwd, flags.out ?? `out/${basename(briefFile, extname(briefFile))}`);
       const style = styleFor(io, 'stderr');
       const live = !json && io.stderr.isTTY === true;
-      if (!json) {
-        writeLine(
-          io.stderr,
-          `directing ${brief.title ?? basename(briefFile)} · ${engineTarget(config)} · ${count} candidate${count === 1 ? '' : 's'} × up to ${rounds} round${rounds === 1 ? '' : 's'}${usedExample ? ' · reference: the bundled example photo' : ''}`,
-        );
-      }
-      const vision = createVision(await createVisionRuntime());
-      const engine = await createConfiguredEngine(config, vision).catch((error: unknown) => {
-        vision.dispose();
-        throw error;
-      });
+      const session = await openEngine(config, { withVision: true });
+      const { engine, vision } = session;
       // Ctrl-C cancels: a remote engine interrupts its running job and drops the queued ones.
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.once('SIGINT', onSignal);
       try {
+        if (vision === undefined) throw new PortraitistError('INTERNAL', 'vision not loaded');
+        const count = candidateCount(
+          engine.describe(),
+          brief,
+          flags.count === undefined ? undefined : { value: flags.count, field: 'count' },
+        );
         const target = targetFor(engine, brief, flags.target);
+        if (!json) {
+          writeLine(
+            io.stderr,
+            `directing ${brief.title ?? basename(briefFile)} · ${engineTarget(config)} · ${count} candidate${count === 1 ? '' : 's'} × up to ${rounds} round${rounds === 1 ? '' : 's'}${usedExample ? ' · reference: the bundled example photo' : ''}`,
+          );
+        }
         let lastLine = '';
         const result = await direct({
           signal: controller.signal,
@@ -110,17 +120,14 @@ export function registerDirect(program: Command, io: CliIo): void {
           references,
           engine,
           vision,
-          compiler: createPromptCompiler(),
           target,
           count,
           rounds,
           outDir,
           goal,
-          ...(flags.seed === undefined
-            ? {}
-            : { seed: wholeNumber(flags.seed, 'seed', 0, Number.MAX_SAFE_INTEGER) }),
+          ...(flags.seed === undefined ? {} : { seed: flags.seed }),
           stripMetadata: flags.stripMetadata === true,
-          provenance,
+          provenance: flags.provenance,
           force: flags.force === true,
           onProgress: (p) => {
             if (json) return;
@@ -151,8 +158,7 @@ export function registerDirect(program: Command, io: CliIo): void {
         }
       } finally {
         process.removeListener('SIGINT', onSignal);
-        await engine.dispose();
-        vision.dispose();
+        await session.dispose();
       }
     });
 }

@@ -1,11 +1,8 @@
 // The `portraitist` command line. Every command takes --json; errors are one line and a
 // non-zero exit code (see errors.ts for the codes).
-import { access } from 'node:fs/promises';
-import { writeOutputFile } from '../files/index.js';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
-  briefJsonSchema,
   cameraAngles,
   compositions,
   expressions,
@@ -17,13 +14,13 @@ import {
   poses,
   readBriefFile,
   shotTypes,
-  starterBrief,
   targetIds,
   textures,
   type Target,
 } from '../brief/index.js';
 import { PortraitistError, isPortraitistError } from '../errors/index.js';
-import { createPromptCompiler, type CompiledPrompt } from '../prompt/index.js';
+import type { CompiledPrompt } from '../prompt/index.js';
+import { briefSchemaText, compileBrief, initBrief, writeBriefSchema } from '../studio/index.js';
 import { registerAnalyze } from './analyze.js';
 import { registerCritique } from './critique.js';
 import { registerDarkroom } from './darkroom.js';
@@ -64,15 +61,6 @@ function defaultIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
   const json = argv.includes('--json');
@@ -100,36 +88,17 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .option('--force', 'overwrite existing files')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, options: { title: string; force?: boolean }) => {
-      const target = at(file);
-      const schemaPath = join(dirname(target), 'brief.schema.json');
-      if (!options.force && (await exists(target))) {
-        throw new PortraitistError(
-          'USAGE',
-          `${file} already exists; pass --force to overwrite it`,
-          {
-            issues: [
-              {
-                path: 'file',
-                message: `expected a path that does not exist yet for \`file\` but received ${JSON.stringify(file)}`,
-              },
-            ],
-          },
-        );
-      }
-      const force = options.force === true;
-      await writeOutputFile(target, starterBrief(options.title), { force, field: 'file' });
-      const wroteSchema = force || !(await exists(schemaPath));
-      if (wroteSchema)
-        await writeOutputFile(schemaPath, `${JSON.stringify(briefJsonSchema(), null, 2)}\n`, {
-          force,
-          field: 'file',
-        });
-      await readBriefFile(target); // the starter must itself be valid
-      if (json) writeJson(io, { brief: target, schema: wroteSchema ? schemaPath : null });
+      const written = await initBrief({
+        file: at(file),
+        name: file,
+        title: options.title,
+        force: options.force === true,
+      });
+      if (json) writeJson(io, written);
       else {
         writeLine(
           io.stdout,
-          `wrote ${file}${wroteSchema ? ` and ${join(dirname(file), 'brief.schema.json')}` : ''}`,
+          `wrote ${file}${written.schema !== null ? ` and ${join(dirname(file), 'brief.schema.json')}` : ''}`,
         );
         writeLine(io.stdout, `next: portraitist prompt ${file} --target sdxl`);
       }
@@ -183,10 +152,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .option('--out <file>', 'write the schema to a file')
     .option('--json', 'print as JSON (the default output is JSON already)')
     .action(async (options: { out?: string }) => {
-      const text = `${JSON.stringify(briefJsonSchema(), null, 2)}\n`;
-      if (options.out === undefined) io.stdout.write(text);
+      if (options.out === undefined) io.stdout.write(briefSchemaText());
       else {
-        await writeOutputFile(at(options.out), text, { force: true, field: 'out' });
+        await writeBriefSchema(at(options.out));
         if (json) writeJson(io, { schema: at(options.out) });
         else writeLine(io.stdout, `wrote ${options.out}`);
       }
@@ -242,13 +210,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .option('--json', 'print the compiled prompt as JSON')
     .action(async (file: string, options: { target?: Target | 'all'; negative?: string }) => {
       const parsed = await readBriefFile(at(file));
-      const compiler = createPromptCompiler();
       const targets: Target[] =
         options.target === 'all' ? [...targetIds] : [options.target ?? parsed.output.target];
       const extraNegative = options.negative?.split(',') ?? [];
-      const compiled: CompiledPrompt[] = targets.map((target) =>
-        compiler.compile(parsed, target, { extraNegative }),
-      );
+      const compiled: CompiledPrompt[] = compileBrief(parsed, targets, { extraNegative });
       if (json) writeJson(io, options.target === 'all' ? compiled : compiled[0]);
       else
         writeLine(

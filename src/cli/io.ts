@@ -1,6 +1,5 @@
 // The CLI's effects, injected so tests run the real commands against captured streams.
 import type { Writable } from 'node:stream';
-import { PortraitistError } from '../errors/index.js';
 
 /** Where the CLI reads and writes. */
 export interface CliIo {
@@ -39,19 +38,4 @@ export function writeLine(stream: CliIo['stdout'], text = ''): void {
 
 export function writeJson(io: CliIo, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** A whole-number flag within min..max, or a usage error naming the flag. */
-export function wholeNumber(
-  value: string | undefined,
-  field: string,
-  min: number,
-  max: number,
-): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    const message = `expected a whole number from ${min} to ${max} for \`${field}\` but received ${JSON.stringify(value)}`;
-    throw new PortraitistError('USAGE', message, { issues: [{ path: field, message }] });
-  }
-  return n;
 }

@@ -1,13 +1,16 @@
-/** One problem found in an input, with the path of the offending field. */
-export interface Issue {
-  /** Dotted path of the field, e.g. `light.rig` or `references[1].role`; empty for the whole input. */
-  readonly path: string;
-  /** "expected X for `field` but received Y", or another one-line explanation. */
-  readonly message: string;
-  /** Where in a source file the field is, when known (1-based). */
-  readonly line?: number;
-  readonly column?: number;
-}
+import type { Issue } from './issues.js';
+
+export {
+  closest,
+  describeValue,
+  editDistance,
+  formatPath,
+  fromZodError,
+  fromZodIssue,
+  valueAt,
+  type Issue,
+  type ZodIssueOptions,
+} from './issues.js';
 
 /** Stable error codes; the CLI and HTTP layers map them to exit codes and statuses. */
 export type ErrorCode =

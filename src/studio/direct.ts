@@ -30,7 +30,7 @@ import {
   type OutputFileSystem,
   type WriteOutputOptions,
 } from '../files/index.js';
-import type { PromptCompiler } from '../prompt/index.js';
+import { createPromptCompiler, type PromptCompiler } from '../prompt/index.js';
 import type { Blueprint, Vision } from '../vision/index.js';
 
 /** What `direct` reports as it goes. */
@@ -49,7 +49,8 @@ export interface DirectOptions {
   readonly references: readonly ReferenceImage[];
   readonly engine: Engine;
   readonly vision: Vision;
-  readonly compiler: PromptCompiler;
+  /** The prompt compiler (default: a new one). */
+  readonly compiler?: PromptCompiler;
   /** Model family to compile for (default: the brief's `output.target`). */
   readonly target?: Target;
   readonly count: number;
@@ -104,7 +105,8 @@ const percent = (value: number): string => `${Math.round(value * 100)}%`;
 
 /** Runs the main job and writes candidates, contact sheets and a report (Markdown + JSON) to outDir. */
 export async function direct(options: DirectOptions): Promise<DirectReport> {
-  const { engine, vision, compiler, outDir } = options;
+  const { engine, vision, outDir } = options;
+  const compiler = options.compiler ?? createPromptCompiler();
   const goal = options.goal ?? 0.8;
   const report = (progress: DirectProgress) => options.onProgress?.(progress);
   if (!Number.isInteger(options.rounds) || options.rounds < 1 || options.rounds > 10) {

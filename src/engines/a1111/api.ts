@@ -1,7 +1,7 @@
 // The AUTOMATIC1111/Forge HTTP API as backends.md §2 documents it: zod schemas for every answer the
 // engine reads, and the two error shapes (§2.6) turned into a message and issues with paths.
 import { z } from 'zod';
-import type { Issue } from '../../errors/index.js';
+import { formatPath, type Issue } from '../../errors/index.js';
 import type { RemoteErrorDetail } from '../remote/http.js';
 
 /** GET /sdapi/v1/samplers: `[{name, aliases, options}]`. */
@@ -105,7 +105,7 @@ export function describeA1111Error(_status: number, body: string): RemoteErrorDe
       // loc starts with where FastAPI found the field ("body", "query"); the rest is the field's path.
       const loc =
         entry.loc[0] === 'body' || entry.loc[0] === 'query' ? entry.loc.slice(1) : entry.loc;
-      const path = loc.map(String).join('.');
+      const path = formatPath(loc);
       const kind = entry.type === undefined ? '' : ` (${entry.type})`;
       return { path, message: `the server refused \`${path || '(body)'}\`: ${entry.msg}${kind}` };
     });

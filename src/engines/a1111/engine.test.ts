@@ -510,7 +510,7 @@ describe('a1111 engine: pose ControlNet', () => {
         engine.generate(withParams(request, {}, [{ ...pose, weight: 3 }])),
       );
       expect(error.code).toBe('ENGINE_REJECTED');
-      expect(error.issues[0]?.path).toBe('alwayson_scripts.controlnet.args.0.weight');
+      expect(error.issues[0]?.path).toBe('alwayson_scripts.controlnet.args[0].weight');
       expect(error.message).toContain('422');
     } finally {
       await fake.close();

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Target } from '../../brief/index.js';
 import { PortraitistError, type Issue } from '../../errors/index.js';
 import type { CompiledPrompt, ControlRequest } from '../../prompt/index.js';
-import { describeValue, valueAt, zodIssues } from '../remote/validate.js';
+import { zodIssues } from '../remote/validate.js';
 
 /** An API-format ComfyUI graph: node id → node; a link is `[nodeId, outputIndex]` (backends.md §1.9). */
 export type ComfyGraph = Record<
@@ -410,14 +410,7 @@ export function bindTemplate(template: unknown, values: TemplateValues): ComfyGr
   // Copy first: zod shares nested values with its input, and the caller's template must stay untouched.
   const parsed = templateSchema.safeParse(structuredClone(template));
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue): Issue => {
-      const path = issue.path.map(String).join('.');
-      const expected = issue.code === 'invalid_type' ? issue.expected : issue.message;
-      return {
-        path,
-        message: `expected ${expected} for \`${path}\` but received ${describeValue(valueAt(template, issue.path))}`,
-      };
-    });
+    const issues = zodIssues(parsed.error, template);
     throw new PortraitistError(
       'USAGE',
       `not an API-format ComfyUI graph (each node needs class_type and inputs): ${issues.map((i) => i.path).join(', ')}; export with "Save (API Format)"`,

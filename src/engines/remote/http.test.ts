@@ -167,10 +167,12 @@ describe('createRemoteClient: answers', () => {
       expect(error.message).toContain('GET /things');
       expect(error.issues.map((i) => i.path).sort()).toEqual(['id', 'meta.width', 'size']);
       const byPath = new Map(error.issues.map((i) => [i.path, i.message]));
-      expect(byPath.get('id')).toBe('expected a string for `id` but received nothing');
+      expect(byPath.get('id')).toBe(
+        'expected a string for `id` but received nothing (the field is missing)',
+      );
       expect(byPath.get('size')).toBe('expected a number for `size` but received "big"');
       expect(byPath.get('meta.width')).toBe(
-        'expected a number for `meta.width` but received an array of 0',
+        'expected a number for `meta.width` but received a list of 0',
       );
       // A bad answer is the server's fault, not the connection's: it is not retried.
       expect(server.requests).toHaveLength(1);

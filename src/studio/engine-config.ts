@@ -1,8 +1,7 @@
 // Engine settings for `generate` and `direct`, from (lowest to highest) built-in defaults, a config
-// file, environment variables and command-line flags. Checked once with zod; every problem names
-// its field and where it came from.
+// file, environment variables and overrides (the CLI's flags, a server's request). Checked once
+// with zod through the one issue translator; every problem names its field and where it came from.
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -13,11 +12,12 @@ import {
   createOpenAiEngine,
   provenanceModes,
   type Engine,
-  type ProvenanceMode,
 } from '../engines/index.js';
-import { targetIds, type Brief, type Target } from '../brief/index.js';
-import { PortraitistError, type Issue } from '../errors/index.js';
-import type { Vision } from '../vision/index.js';
+import { type Brief, type Target } from '../brief/index.js';
+import { PortraitistError, fromZodIssue, valueAt, type Issue } from '../errors/index.js';
+import { createVision, createVisionRuntime, type Vision } from '../vision/index.js';
+
+export { provenanceModes };
 
 /** The engines the CLI can drive. */
 export const engineIds = ['local', 'comfyui', 'a1111', 'openai'] as const;
@@ -62,7 +62,7 @@ const engineConfigSchema = z.strictObject({
 /** Engine settings after every source was merged and checked. */
 export type EngineConfig = z.infer<typeof engineConfigSchema>;
 
-/** Flags that override engine settings. */
+/** Overrides of the engine settings (the CLI's flags). */
 export interface EngineFlags {
   readonly engine?: string;
   readonly url?: string;
@@ -182,21 +182,30 @@ export async function resolveEngineConfig(
   const merged = merge(layers);
   const parsed = engineConfigSchema.safeParse(merged);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue): Issue => {
-      const path = issue.path.map(String).join('.');
-      const from = [...layers].reverse().find((layer) => hasPath(layer.values, issue.path));
-      const received = valueAt(merged, issue.path);
-      const expected =
-        issue.code === 'invalid_value'
-          ? `one of ${issue.values.map(String).join(', ')}`
-          : issue.code === 'unrecognized_keys'
-            ? `no key ${issue.keys.map((k) => `\`${k}\``).join(', ')}`
-            : issue.message.replace(/^Invalid input: /, '');
-      return {
-        path,
-        message: `expected ${expected.replace(/^expected /, '')} for \`${path || 'engine settings'}\` but received ${received === undefined ? 'nothing' : JSON.stringify(received)}${from ? ` (from ${from.source})` : ''}`,
-      };
-    });
+    // Each issue names the layer its value came from: the highest layer holding that very field
+    // (an unknown key: the layer that has it), else the highest one holding its section.
+    const sourceOf = (path: readonly PropertyKey[]): string => {
+      const highest = [...layers].reverse();
+      const from =
+        highest.find((layer) => valueAt(layer.values, path) !== undefined) ??
+        highest.find((layer) => hasPath(layer.values, path));
+      return from === undefined ? '' : ` (from ${from.source})`;
+    };
+    const issues = parsed.error.issues.flatMap((issue): Issue[] =>
+      (issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ ...issue, keys: [key] }))
+        : [issue]
+      ).flatMap((one) => {
+        const suffix = sourceOf(
+          one.code === 'unrecognized_keys' ? [...one.path, ...one.keys] : one.path,
+        );
+        return fromZodIssue(one, {
+          input: merged,
+          root: 'engine settings',
+          knownKeys: (path) => knownKeys(engineConfigSchema, path),
+        }).map((translated) => ({ ...translated, message: `${translated.message}${suffix}` }));
+      }),
+    );
     throw new PortraitistError(
       'USAGE',
       issues.length === 1
@@ -225,24 +234,21 @@ function hasPath(values: Record<string, unknown>, path: readonly PropertyKey[]):
   return path.length > 0 && valueAt(values, path.slice(0, 1)) !== undefined;
 }
 
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
+/** The keys an object schema allows at `path` (for did-you-mean on a misspelt setting). */
+function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let current: z.ZodType | undefined = schema;
   for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
+    while (current instanceof z.ZodDefault || current instanceof z.ZodOptional)
+      current = current.unwrap() as z.ZodType;
+    if (!(current instanceof z.ZodObject)) return [];
+    current = (current.shape as Record<string, z.ZodType>)[String(key)];
   }
-  return value;
+  while (current instanceof z.ZodDefault || current instanceof z.ZodOptional)
+    current = current.unwrap() as z.ZodType;
+  return current instanceof z.ZodObject ? Object.keys(current.shape) : [];
 }
 
 /** The URL or service an engine will reach, for the one-line header of a run. */
-/** The `--provenance` flag: `hashed` (the default) or `full`, or a usage error naming it. */
-export function provenanceMode(value: string | undefined): ProvenanceMode {
-  const mode = value ?? 'hashed';
-  if ((provenanceModes as readonly string[]).includes(mode)) return mode as ProvenanceMode;
-  const message = `expected one of ${provenanceModes.join(', ')} for \`provenance\` but received ${JSON.stringify(value)}`;
-  throw new PortraitistError('USAGE', message, { issues: [{ path: 'provenance', message }] });
-}
-
 export function engineTarget(config: EngineConfig): string {
   switch (config.engine) {
     case 'local':
@@ -315,18 +321,6 @@ async function readTemplate(path: string): Promise<unknown> {
   }
 }
 
-/** Adds the engine flags shared by `generate` and `direct`. */
-export function addEngineOptions(command: Command): Command {
-  return command
-    .option('--engine <engine>', `engine: ${engineIds.join(', ')} (default local, or from config)`)
-    .option('--url <url>', 'engine server URL (ComfyUI, A1111/Forge; OpenAI base URL)')
-    .option('--template <workflow.json>', 'ComfyUI: an API-format workflow with {{…}} placeholders')
-    .option('--checkpoint <name>', 'ComfyUI/A1111: checkpoint as the server lists it')
-    .option('--model <name>', 'OpenAI: image model (default from the compiled prompt)')
-    .option('--target <family>', `model family to compile for: ${targetIds.join(', ')}`)
-    .option('--config <file>', 'engine settings file (default ./portraitist.config.yaml|json)');
-}
-
 /**
  * The model family to compile for: the flag, else the brief's own target when the engine renders
  * it, else the most capable family it renders (SDXL on A1111 for a Flux brief; gpt-image on OpenAI).
@@ -349,4 +343,40 @@ export function targetFor(engine: Engine, brief: Brief, flag: string | undefined
   if (fallback === undefined)
     throw new PortraitistError('ENGINE_CAPABILITY', `${engine.id} renders no model family`);
   return fallback;
+}
+
+/** An engine made from settings, with the vision session it uses; dispose both when done. */
+export interface EngineSession {
+  readonly engine: Engine;
+  /** Loaded when the run needs it (the local engine, pose skeletons, critique). */
+  readonly vision: Vision | undefined;
+  dispose(): Promise<void>;
+}
+
+/** Whether a run on this engine for this brief needs vision: the local darkroom, or pose skeletons. */
+export function engineNeedsVision(config: EngineConfig, brief: Brief): boolean {
+  return config.engine === 'local' || brief.references.some((r) => r.role === 'pose');
+}
+
+/** Loads vision when `withVision`, then makes the configured engine; nothing is left loaded on failure. */
+export async function openEngine(
+  config: EngineConfig,
+  options: { readonly withVision: boolean },
+): Promise<EngineSession> {
+  const vision = options.withVision ? createVision(await createVisionRuntime()) : undefined;
+  const engine = await createConfiguredEngine(config, vision).catch((error: unknown) => {
+    vision?.dispose();
+    throw error;
+  });
+  return {
+    engine,
+    vision,
+    async dispose() {
+      try {
+        await engine.dispose();
+      } finally {
+        vision?.dispose();
+      }
+    },
+  };
 }

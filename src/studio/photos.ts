@@ -1,4 +1,4 @@
-// Reading photos for a command: a batch goes to worker threads (both cores), a single photo to
+// Reading photos for a use case: a batch goes to worker threads (both cores), a single photo to
 // one in-process runtime (no worker start-up). Bad photos come back as errors, in place.
 import { isPortraitistError, type PortraitistError } from '../errors/index.js';
 import {
@@ -8,16 +8,25 @@ import {
   type Blueprint,
   type PoolJob,
 } from '../vision/index.js';
-import type { Progress } from './progress.js';
 
+/** How far a batch of photos has been read. */
+export interface PhotoProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly source?: string;
+}
+
+/** Reads the blueprint of each photo, in order; a photo that cannot be read is its error. */
 export async function readPhotos(
   jobs: readonly PoolJob[],
-  progress: Progress,
+  onProgress: (progress: PhotoProgress) => void = () => undefined,
 ): Promise<Array<Blueprint | PortraitistError>> {
   if (jobs.length > 1) {
     const pool = createVisionPool({ workers: Math.min(2, jobs.length) });
     try {
-      return await pool.analyzeMany(jobs, { onProgress: (p) => progress.update(p.done, p.source) });
+      return await pool.analyzeMany(jobs, {
+        onProgress: (p) => onProgress({ done: p.done, total: jobs.length, source: p.source }),
+      });
     } finally {
       await pool.dispose();
     }
@@ -35,7 +44,7 @@ export async function readPhotos(
         if (isPortraitistError(error)) return error as PortraitistError;
         throw error;
       });
-    progress.update(1);
+    onProgress({ done: 1, total: 1 });
     return [result];
   } finally {
     vision.dispose();
