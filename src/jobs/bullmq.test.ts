@@ -49,7 +49,9 @@ async function crashInChild(queue: BullMqQueue<unknown, unknown>, jobId: string)
       out += chunk.toString();
       if (out.includes(`checkpointed ${jobId}\n`)) resolve();
     });
-    void exited.then((how) => reject(new Error(`crash worker exited (${String(how)}) early: ${stderr}`)));
+    void exited.then((how) =>
+      reject(new Error(`crash worker exited (${String(how)}) early: ${stderr}`)),
+    );
   });
   child.kill('SIGKILL');
   expect(await exited).toBe('SIGKILL');
@@ -100,7 +102,8 @@ describe('bullmq queue', () => {
         { concurrency: 2 },
       );
       const handles = [];
-      for (let n = 0; n < 30; n++) handles.push(await queue.enqueue({ n }, { attempts: 5, backoffMs: 100 }));
+      for (let n = 0; n < 30; n++)
+        handles.push(await queue.enqueue({ n }, { attempts: 5, backoffMs: 100 }));
       const results = Promise.all(handles.map((h) => h.result()));
       while (done.size < 5) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(done.size).toBeLessThan(30);

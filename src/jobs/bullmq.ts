@@ -11,9 +11,9 @@ import {
   UnrecoverableError,
   WaitingError,
   Worker as BullWorker,
-  type ConnectionOptions,
   type Job,
 } from 'bullmq';
+import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { PortraitistError } from '../errors/index.js';
 import {
@@ -94,9 +94,31 @@ const markEvent = 'portraitist-mark';
 const cancelReason = 'portraitist:cancel';
 const maxEvents = 10_000;
 
-function connectionOf(url: string): ConnectionOptions {
-  // Workers block on Redis: commands must wait for a reconnect, never fail after N retries.
-  return { url, maxRetriesPerRequest: null } as ConnectionOptions;
+/**
+ * One Redis connection, owned by whoever made it (BullMQ leaves a passed-in client open, and its
+ * own loader cannot work under native ESM). Commands wait for a reconnect rather than fail.
+ */
+function redisClient(url: string, onError: (error: Error) => void): Redis {
+  const client = new Redis(url, { maxRetriesPerRequest: null });
+  client.on('error', onError);
+  return client;
+}
+
+async function quit(clients: readonly Redis[]): Promise<void> {
+  await Promise.all(
+    clients.map(async (client) => {
+      // A client still trying to connect would wait for Redis to come back before quitting.
+      if (client.status !== 'ready') {
+        client.disconnect();
+        return;
+      }
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    }),
+  );
 }
 
 function stateOf(bullState: string): JobState {
@@ -129,6 +151,7 @@ class BullWorkerHandle<P, R> implements BullQueueWorker {
   private readonly control: QueueEvents;
   private lastError: string | undefined;
   private closing: Promise<void> | undefined;
+  private readonly clients: Redis[];
 
   constructor(
     private readonly owner: BullMq<P, R>,
@@ -136,7 +159,12 @@ class BullWorkerHandle<P, R> implements BullQueueWorker {
     private readonly concurrency: number,
   ) {
     const o = owner.options;
-    const connection = connectionOf(o.connection);
+    const onError = (error: Error) => {
+      this.lastError = error.message;
+    };
+    const connection = redisClient(o.connection, onError);
+    const controlConnection = redisClient(o.connection, onError);
+    this.clients = [connection, controlConnection];
     this.worker = new BullWorker(
       owner.name,
       (job: Job, token?: string, signal?: AbortSignal) => this.run(job, token, signal),
@@ -152,7 +180,10 @@ class BullWorkerHandle<P, R> implements BullQueueWorker {
     this.worker.on('error', (error: Error) => {
       this.lastError = error.message;
     });
-    this.control = new QueueEvents(owner.name, { connection, prefix: owner.prefix });
+    this.control = new QueueEvents(owner.name, {
+      connection: controlConnection,
+      prefix: owner.prefix,
+    });
     this.control.on('error', (error: Error) => {
       this.lastError = error.message;
     });
@@ -195,6 +226,7 @@ class BullWorkerHandle<P, R> implements BullQueueWorker {
       }
       await finished;
       await this.control.close();
+      await quit(this.clients);
       this.owner.forget(this);
     })();
     return this.closing;
@@ -264,7 +296,11 @@ class BullWorkerHandle<P, R> implements BullQueueWorker {
       const retryIf = o.retryIf ?? isRetryable;
       if (!retryIf(error)) throw new UnrecoverableError(encodeJobError(error));
       if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
-        await this.owner.publish({ eventName: retryingEvent, jobId: id, error: encodeJobError(error) });
+        await this.owner.publish({
+          eventName: retryingEvent,
+          jobId: id,
+          error: encodeJobError(error),
+        });
       }
       throw new Error(encodeJobError(error));
     } finally {
@@ -284,14 +320,29 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
   private readonly listeners = new Set<(event: JobEvent<R>) => void>();
   private readonly workers = new Set<BullWorkerHandle<P, R>>();
   private closed = false;
+  private readonly clients: Redis[] = [];
+  /** The last connection error seen, for health reports. */
+  lastError: string | undefined;
 
   constructor(readonly options: BullQueueOptions<P, R>) {
     this.name = checkQueueName(options.name);
     this.prefix = options.prefix ?? 'portraitist';
-    const connection = connectionOf(options.connection);
+    const connection = this.client();
     this.queue = new BullQueue(this.name, { connection, prefix: this.prefix });
     this.producer = new QueueEventsProducer(this.name, { connection, prefix: this.prefix });
-    this.queue.on('error', () => undefined);
+    const onError = (error: Error) => {
+      this.lastError = error.message;
+    };
+    this.queue.on('error', onError);
+    (this.producer as unknown as EventEmitter).on('error', onError);
+  }
+
+  private client(): Redis {
+    const client = redisClient(this.options.connection, (error) => {
+      this.lastError = error.message;
+    });
+    this.clients.push(client);
+    return client;
   }
 
   /** Connects, and starts reading events from a marker so none published after open is missed. */
@@ -299,11 +350,13 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
     await Promise.all([this.queue.waitUntilReady(), this.producer.waitUntilReady()]);
     const marker = await this.queue.backend.publishEvent({ event: markEvent }, maxEvents);
     const events = new QueueEvents(this.name, {
-      connection: connectionOf(this.options.connection),
+      connection: this.client(),
       prefix: this.prefix,
       lastEventId: marker,
     });
-    events.on('error', () => undefined);
+    events.on('error', (error: Error) => {
+      this.lastError = error.message;
+    });
     this.events = events;
     events.on('active', ({ jobId }) => this.emit({ type: 'active', jobId }));
     events.on('progress', ({ jobId, data }) =>
@@ -329,7 +382,11 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
   async enqueue(payload: P, options: EnqueueOptions = {}): Promise<JobHandle<R>> {
     this.open_();
     checkEnqueueNumbers(options);
-    const checked = checkPayload(this.options.payload, jsonSafe(payload, 'payload'), `queue ${this.name}`);
+    const checked = checkPayload(
+      this.options.payload,
+      jsonSafe(payload, 'payload'),
+      `queue ${this.name}`,
+    );
     const jobId = options.jobId === undefined ? undefined : checkJobId(options.jobId);
     const keep = this.options.keepFinished ?? 1000;
     const envelope: Envelope = { payload: checked, checkpoints: {} };
@@ -351,9 +408,13 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
     this.open_();
     const concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new PortraitistError('USAGE', `expected \`concurrency\` ≥ 1, but received ${concurrency}`, {
-        issues: [{ path: 'concurrency', message: 'an integer ≥ 1' }],
-      });
+      throw new PortraitistError(
+        'USAGE',
+        `expected \`concurrency\` ≥ 1, but received ${concurrency}`,
+        {
+          issues: [{ path: 'concurrency', message: 'an integer ≥ 1' }],
+        },
+      );
     }
     const worker = new BullWorkerHandle(this, handler, concurrency);
     this.workers.add(worker);
@@ -451,6 +512,7 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
     await this.events?.close();
     await this.producer.close();
     await this.queue.close();
+    await quit(this.clients);
     this.listeners.clear();
   }
 
@@ -471,12 +533,16 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
     if (this.options.result === undefined) return value as R;
     const parsed = this.options.result.safeParse(value);
     if (parsed.success) return parsed.data;
-    throw new PortraitistError('INTERNAL', `job ${jobId}: its stored result does not match the schema`, {
-      issues: parsed.error.issues.map((i) => ({
-        path: ['result', ...i.path.map(String)].join('.'),
-        message: i.message,
-      })),
-    });
+    throw new PortraitistError(
+      'INTERNAL',
+      `job ${jobId}: its stored result does not match the schema`,
+      {
+        issues: parsed.error.issues.map((i) => ({
+          path: ['result', ...i.path.map(String)].join('.'),
+          message: i.message,
+        })),
+      },
+    );
   }
 
   private result(id: string): Promise<R> {
@@ -531,7 +597,9 @@ function isCancelReason(reason: string): boolean {
 }
 
 /** Opens a BullMQ queue on Redis (connected, and listening for events) — at scale, many hosts. */
-export async function openBullQueue<P, R>(options: BullQueueOptions<P, R>): Promise<BullMqQueue<P, R>> {
+export async function openBullQueue<P, R>(
+  options: BullQueueOptions<P, R>,
+): Promise<BullMqQueue<P, R>> {
   const queue = new BullMq(options);
   const limit = options.openTimeoutMs ?? 10_000;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -541,15 +609,22 @@ export async function openBullQueue<P, R>(options: BullQueueOptions<P, R>): Prom
     await Promise.race([
       opening,
       new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${limit} ms`)), limit);
+        timer = setTimeout(
+          () => reject(new Error(`Redis did not answer within ${limit} ms`)),
+          limit,
+        );
       }),
     ]);
   } catch (error) {
     await queue.close().catch(() => undefined);
-    throw new PortraitistError('ENGINE_UNREACHABLE', `could not open queue ${options.name} on Redis`, {
-      issues: [{ path: 'connection', message: 'a reachable Redis URL' }],
-      cause: error,
-    });
+    throw new PortraitistError(
+      'ENGINE_UNREACHABLE',
+      `could not open queue ${options.name} on Redis`,
+      {
+        issues: [{ path: 'connection', message: 'a reachable Redis URL' }],
+        cause: error,
+      },
+    );
   } finally {
     clearTimeout(timer);
   }

@@ -104,7 +104,11 @@ class LocalWorker implements InProcessWorker {
   ) {}
 
   status(): WorkerStatus {
-    return { running: [...this.running.keys()], concurrency: this.concurrency, closed: this.closed };
+    return {
+      running: [...this.running.keys()],
+      concurrency: this.concurrency,
+      closed: this.closed,
+    };
   }
 
   async close(options: CloseOptions = {}): Promise<void> {
@@ -187,9 +191,13 @@ class InProcess<P, R> implements InProcessQueue<P, R> {
     this.open();
     const concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new PortraitistError('USAGE', `expected \`concurrency\` ≥ 1, but received ${concurrency}`, {
-        issues: [{ path: 'concurrency', message: 'an integer ≥ 1' }],
-      });
+      throw new PortraitistError(
+        'USAGE',
+        `expected \`concurrency\` ≥ 1, but received ${concurrency}`,
+        {
+          issues: [{ path: 'concurrency', message: 'an integer ≥ 1' }],
+        },
+      );
     }
     const worker = new LocalWorker(
       handler as JobHandler<unknown, unknown>,
@@ -251,7 +259,10 @@ class InProcess<P, R> implements InProcessQueue<P, R> {
     await Promise.all([...this.workers].map((worker) => worker.close({ graceMs: 0 })));
     for (const record of this.jobs.values()) {
       this.timers.clearTimeout(record.timer);
-      const closed = new PortraitistError('ABORTED', `queue ${this.name} closed before job ${record.id} finished`);
+      const closed = new PortraitistError(
+        'ABORTED',
+        `queue ${this.name} closed before job ${record.id} finished`,
+      );
       for (const waiter of record.waiters.splice(0)) waiter.reject(closed);
     }
     this.listeners.clear();
@@ -307,7 +318,11 @@ class InProcess<P, R> implements InProcessQueue<P, R> {
       while (list.length > 0) {
         const record = list.shift() as JobRecord<P, R>;
         // Cancelled or re-queued entries are left behind in the list; skip them.
-        if (this.jobs.get(record.id) === record && record.state === 'waiting' && record.run === undefined)
+        if (
+          this.jobs.get(record.id) === record &&
+          record.state === 'waiting' &&
+          record.run === undefined
+        )
           return record;
       }
     }
@@ -327,7 +342,13 @@ class InProcess<P, R> implements InProcessQueue<P, R> {
 
   private start(worker: LocalWorker, record: JobRecord<P, R>): void {
     const controller = new AbortController();
-    const run: Run = { controller, worker, stale: false, handBack: false, settled: Promise.resolve() };
+    const run: Run = {
+      controller,
+      worker,
+      stale: false,
+      handBack: false,
+      settled: Promise.resolve(),
+    };
     record.state = 'active';
     record.run = run;
     record.attemptsStarted += 1;
@@ -435,6 +456,8 @@ class InProcess<P, R> implements InProcessQueue<P, R> {
 }
 
 /** The in-process queue: jobs, workers and events in this process, nothing persisted. */
-export function createInProcessQueue<P, R>(options: InProcessQueueOptions<P, R>): InProcessQueue<P, R> {
+export function createInProcessQueue<P, R>(
+  options: InProcessQueueOptions<P, R>,
+): InProcessQueue<P, R> {
   return new InProcess(options);
 }

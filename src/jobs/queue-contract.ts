@@ -85,7 +85,12 @@ export function queueContract(name: string, setup: () => Promise<QueueSubject>):
       const queue = await open({ name: 'basic', payload: numberPayload });
       const events = recorder(queue);
       const worker = queue.process(async (job) => {
-        await job.progress({ stage: 'generate', done: 1, total: 2, preview: { format: 'png', base64: 'iVBO' } });
+        await job.progress({
+          stage: 'generate',
+          done: 1,
+          total: 2,
+          preview: { format: 'png', base64: 'iVBO' },
+        });
         return { doubled: job.payload.n * 2, attempt: job.attempt };
       });
       const handle = await queue.enqueue({ n: 21 });
@@ -95,10 +100,19 @@ export function queueContract(name: string, setup: () => Promise<QueueSubject>):
       expect(mine).toEqual(['active', 'progress', 'completed']);
       const progress = events.find((e) => e.type === 'progress');
       expect(progress).toMatchObject({
-        progress: { stage: 'generate', done: 1, total: 2, preview: { format: 'png', base64: 'iVBO' } },
+        progress: {
+          stage: 'generate',
+          done: 1,
+          total: 2,
+          preview: { format: 'png', base64: 'iVBO' },
+        },
       });
       const info = await queue.get(handle.id);
-      expect(info).toMatchObject({ state: 'completed', payload: { n: 21 }, result: { doubled: 42 } });
+      expect(info).toMatchObject({
+        state: 'completed',
+        payload: { n: 21 },
+        result: { doubled: 42 },
+      });
       await worker.close();
     });
 
@@ -114,10 +128,14 @@ export function queueContract(name: string, setup: () => Promise<QueueSubject>):
       const queue = await open({ name: 'failure', payload: numberPayload });
       const events = recorder(queue);
       queue.process(async () => {
-        throw new PortraitistError('ENGINE_REJECTED', 'the server refused `light.rig` "rembrandt2"', {
-          issues: [{ path: 'light.rig', message: 'expected a known rig' }],
-          source: 'brief.yaml',
-        });
+        throw new PortraitistError(
+          'ENGINE_REJECTED',
+          'the server refused `light.rig` "rembrandt2"',
+          {
+            issues: [{ path: 'light.rig', message: 'expected a known rig' }],
+            source: 'brief.yaml',
+          },
+        );
       });
       const handle = await queue.enqueue({ n: 1 }, { attempts: 3, backoffMs: 10 });
       const error = await rejection(handle.result());
@@ -161,7 +179,10 @@ export function queueContract(name: string, setup: () => Promise<QueueSubject>):
       const [a, b, c] = starts;
       expect((b?.at ?? 0) - (a?.at ?? 0)).toBeGreaterThanOrEqual(55);
       expect((c?.at ?? 0) - (b?.at ?? 0)).toBeGreaterThanOrEqual(115);
-      await eventually(() => events.filter((e) => e.type === 'retrying').length === 2, 'two retrying events');
+      await eventually(
+        () => events.filter((e) => e.type === 'retrying').length === 2,
+        'two retrying events',
+      );
       expect(events.find((e) => e.type === 'retrying')).toMatchObject({
         error: { code: 'ENGINE_UNREACHABLE' },
       });
@@ -174,7 +195,9 @@ export function queueContract(name: string, setup: () => Promise<QueueSubject>):
         runs += 1;
         throw new PortraitistError('ENGINE_TIMEOUT', 'no answer');
       });
-      const error = await rejection((await queue.enqueue({ n: 1 }, { attempts: 2, backoffMs: 10 })).result());
+      const error = await rejection(
+        (await queue.enqueue({ n: 1 }, { attempts: 2, backoffMs: 10 })).result(),
+      );
       expect(error.code).toBe('ENGINE_TIMEOUT');
       expect(runs).toBe(2);
     });

@@ -98,7 +98,8 @@ export function redisServerBinary(log: (line: string) => void = () => undefined)
   });
   log(`apt-get install -y redis-server took ${Date.now() - started} ms (exit ${install.status})`);
   const installed = onPath('redis-server');
-  if (installed === undefined) throw new Error('apt-get install -y redis-server did not install it');
+  if (installed === undefined)
+    throw new Error('apt-get install -y redis-server did not install it');
   return installed;
 }
 
@@ -163,7 +164,9 @@ export async function startRedisServer(
 }
 
 /** Redis for one test file: the local one if it answers, else one of our own. */
-export async function redisForTests(options: { log?: (line: string) => void } = {}): Promise<RedisForTests> {
+export async function redisForTests(
+  options: { log?: (line: string) => void } = {},
+): Promise<RedisForTests> {
   const prefix = `pt-test-${process.pid}-${randomBytes(4).toString('hex')}`;
   let port = 6379;
   let own: RedisServer | undefined;
