@@ -88,6 +88,8 @@ const envelopeSchema = z.object({
 type Envelope = z.infer<typeof envelopeSchema>;
 
 const cancelEvent = 'portraitist-cancel';
+/** The event stream that carries cancels to workers: a companion of the queue's own. */
+const controlName = (queue: string) => `${queue}--control`;
 const cancelledEvent = 'portraitist-cancelled';
 const retryingEvent = 'portraitist-retrying';
 const markEvent = 'portraitist-mark';
@@ -180,7 +182,8 @@ class BullWorkerHandle<P, R> implements BullQueueWorker {
     this.worker.on('error', (error: Error) => {
       this.lastError = error.message;
     });
-    this.control = new QueueEvents(owner.name, {
+    // Cancels come on a stream of their own, so a worker does not read every job's events.
+    this.control = new QueueEvents(controlName(owner.name), {
       connection: controlConnection,
       prefix: owner.prefix,
     });
@@ -316,8 +319,11 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
   readonly prefix: string;
   private readonly queue: BullQueue;
   private readonly producer: QueueEventsProducer;
+  private readonly controlProducer: QueueEventsProducer;
   private events: QueueEvents | undefined;
   private readonly listeners = new Set<(event: JobEvent<R>) => void>();
+  /** `result()` calls waiting, by job id. */
+  private readonly waiters = new Map<string, Set<(event: JobEvent<R>) => void>>();
   private readonly workers = new Set<BullWorkerHandle<P, R>>();
   private closed = false;
   private readonly clients: Redis[] = [];
@@ -330,11 +336,16 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
     const connection = this.client();
     this.queue = new BullQueue(this.name, { connection, prefix: this.prefix });
     this.producer = new QueueEventsProducer(this.name, { connection, prefix: this.prefix });
+    this.controlProducer = new QueueEventsProducer(controlName(this.name), {
+      connection,
+      prefix: this.prefix,
+    });
     const onError = (error: Error) => {
       this.lastError = error.message;
     };
     this.queue.on('error', onError);
     (this.producer as unknown as EventEmitter).on('error', onError);
+    (this.controlProducer as unknown as EventEmitter).on('error', onError);
   }
 
   private client(): Redis {
@@ -347,7 +358,11 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
 
   /** Connects, and starts reading events from a marker so none published after open is missed. */
   async open(): Promise<void> {
-    await Promise.all([this.queue.waitUntilReady(), this.producer.waitUntilReady()]);
+    await Promise.all([
+      this.queue.waitUntilReady(),
+      this.producer.waitUntilReady(),
+      this.controlProducer.waitUntilReady(),
+    ]);
     const marker = await this.queue.backend.publishEvent({ event: markEvent }, maxEvents);
     const events = new QueueEvents(this.name, {
       connection: this.client(),
@@ -362,9 +377,16 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
     events.on('progress', ({ jobId, data }) =>
       this.emit({ type: 'progress', jobId, progress: data }),
     );
-    events.on('completed', ({ jobId, returnvalue }) =>
-      this.emit({ type: 'completed', jobId, result: this.checkResult(returnvalue, jobId) }),
-    );
+    events.on('completed', ({ jobId, returnvalue }) => {
+      let result: R;
+      try {
+        result = this.checkResult(returnvalue, jobId);
+      } catch (error) {
+        this.emit({ type: 'failed', jobId, error: toJobError(error) });
+        return;
+      }
+      this.emit({ type: 'completed', jobId, result });
+    });
     events.on('failed', ({ jobId, failedReason }) => {
       if (isCancelReason(failedReason)) return; // cancel() announces it once the job is gone
       this.emit({ type: 'failed', jobId, error: decodeJobError(failedReason) });
@@ -446,7 +468,7 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
       }
       requested = true;
       // Re-sent until the job stops: a worker that picked it up a moment ago also hears it.
-      await this.publish({ eventName: cancelEvent, jobId });
+      await this.controlProducer.publishEvent({ eventName: cancelEvent, jobId }, 1000);
       if (Date.now() > deadline) {
         throw new PortraitistError(
           'INTERNAL',
@@ -460,10 +482,11 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
   }
 
   async get(jobId: string): Promise<JobInfo<P, R> | undefined> {
+    // State first: a job read before it finished would show completed with no result yet.
+    const state = stateOf(await this.queue.getJobState(jobId));
+    if (state === 'unknown') return undefined;
     const job = await this.queue.getJob(jobId);
     if (job === undefined || job === null) return undefined;
-    const state = stateOf(await job.getState());
-    if (state === 'unknown') return undefined;
     const envelope = envelopeSchema.safeParse(job.data);
     if (!envelope.success) {
       throw new PortraitistError('INTERNAL', `job ${jobId} holds no Portraitist envelope`, {
@@ -511,6 +534,7 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
     await Promise.all([...this.workers].map((worker) => worker.close({ graceMs: 0 })));
     await this.events?.close();
     await this.producer.close();
+    await this.controlProducer.close();
     await this.queue.close();
     await quit(this.clients);
     this.listeners.clear();
@@ -551,31 +575,38 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
       const settle = (action: () => void) => {
         if (settled) return;
         settled = true;
-        unsubscribe();
+        const set = this.waiters.get(id);
+        set?.delete(waiter);
+        if (set?.size === 0) this.waiters.delete(id);
         action();
       };
-      // Subscribe first, then look: an event between the two is caught by one or the other.
-      const unsubscribe = this.subscribe((event) => {
-        if (event.jobId !== id) return;
+      const waiter = (event: JobEvent<R>) => {
         if (event.type === 'completed') settle(() => resolve(event.result));
         else if (event.type === 'failed') settle(() => reject(fromJobError(event.error)));
         else if (event.type === 'cancelled') settle(() => reject(cancelledError(id)));
-      });
-      this.get(id).then(
-        (info) => {
-          if (info === undefined) settle(() => reject(cancelledError(id)));
-          else if (info.state === 'completed') settle(() => resolve(info.result as R));
-          else if (info.state === 'failed' && info.error !== undefined) {
+      };
+      // Listen first, then look: an event between the two is caught by one or the other.
+      const set = this.waiters.get(id) ?? new Set();
+      set.add(waiter);
+      this.waiters.set(id, set);
+      this.queue
+        .getJobState(id)
+        .then(async (state) => {
+          if (state === 'unknown') return settle(() => reject(cancelledError(id)));
+          if (state !== 'completed' && state !== 'failed') return;
+          const info = await this.get(id);
+          if (info?.state === 'completed') settle(() => resolve(info.result as R));
+          else if (info?.error !== undefined) {
             const error = info.error;
             settle(() => reject(fromJobError(error)));
           }
-        },
-        (error: unknown) => settle(() => reject(error)),
-      );
+        })
+        .catch((error: unknown) => settle(() => reject(error)));
     });
   }
 
   private emit(event: JobEvent<R>): void {
+    for (const waiter of [...(this.waiters.get(event.jobId) ?? [])]) waiter(event);
     for (const listener of this.listeners) {
       try {
         listener(event);
