@@ -16,7 +16,8 @@ let redis: RedisForTests;
 let queues = 0;
 
 beforeAll(async () => {
-  redis = await redisForTests();
+  // Says so on stderr when it had to install redis-server first, and how long that took.
+  redis = await redisForTests({ log: (line) => process.stderr.write(`${line}\n`) });
 }, 300_000);
 afterAll(async () => {
   await redis.close();

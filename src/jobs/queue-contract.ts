@@ -335,6 +335,26 @@ export function queueContract(name: string, setup: () => Promise<QueueSubject>):
       expect(await queue.counts()).toMatchObject({ waiting: 0, active: 0, completed: 1 });
     }, 60_000);
 
+    it('spreads jobs over workers: whichever is free takes the next, none runs twice', async () => {
+      // The shape of a worker bound to engine servers: one worker per server, its concurrency.
+      const queue = await open({ name: 'spread', payload: numberPayload });
+      const ran: Record<string, number[]> = { slow: [], fast: [] };
+      const serve = (server: 'slow' | 'fast', ms: number) =>
+        queue.process(async (job) => {
+          ran[server]?.push(job.payload.n);
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          return server;
+        });
+      const workers = [serve('slow', 400), serve('fast', 20)];
+      const handles = [];
+      for (let n = 0; n < 8; n++) handles.push(await queue.enqueue({ n }));
+      await Promise.all(handles.map((h) => h.result()));
+      const all = [...(ran['slow'] ?? []), ...(ran['fast'] ?? [])].sort((a, b) => a - b);
+      expect(all).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(ran['fast']?.length ?? 0).toBeGreaterThan(ran['slow']?.length ?? 0);
+      await Promise.all(workers.map((w) => w.close()));
+    });
+
     it('close() lets the running job finish', async () => {
       const queue = await open({ name: 'close-finish', payload: numberPayload });
       const started = deferred();

@@ -165,10 +165,14 @@ export async function startRedisServer(
 
 /** Redis for one test file: the local one if it answers, else one of our own. */
 export async function redisForTests(
-  options: { log?: (line: string) => void } = {},
+  options: {
+    log?: (line: string) => void;
+    /** The port to try first (default 6379). */
+    port?: number;
+  } = {},
 ): Promise<RedisForTests> {
   const prefix = `pt-test-${process.pid}-${randomBytes(4).toString('hex')}`;
-  let port = 6379;
+  let port = options.port ?? 6379;
   let own: RedisServer | undefined;
   if (!(await answersPing(port))) {
     own = await startRedisServer(options);
