@@ -278,7 +278,8 @@ class BullWorkerHandle<P, R> implements BullQueueWorker {
           checkpoints[key] = jsonSafe(value, `checkpoint.${key}`);
           // One write at a time: each carries every checkpoint so far.
           const snapshot: Envelope = { payload: stored.payload, checkpoints: { ...checkpoints } };
-          writes = writes.then(() => job.updateData(snapshot));
+          // A failed write fails its own call only; the next one still carries everything.
+          writes = writes.catch(() => undefined).then(() => job.updateData(snapshot));
           await writes;
         },
         checkpoints: () => ({ ...checkpoints }),
@@ -314,6 +315,11 @@ class BullWorkerHandle<P, R> implements BullQueueWorker {
   }
 }
 
+interface Waiter<R> {
+  onEvent(event: JobEvent<R>): void;
+  onClose(error: PortraitistError): void;
+}
+
 class BullMq<P, R> implements BullMqQueue<P, R> {
   readonly name: string;
   readonly prefix: string;
@@ -323,7 +329,7 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
   private events: QueueEvents | undefined;
   private readonly listeners = new Set<(event: JobEvent<R>) => void>();
   /** `result()` calls waiting, by job id. */
-  private readonly waiters = new Map<string, Set<(event: JobEvent<R>) => void>>();
+  private readonly waiters = new Map<string, Set<Waiter<R>>>();
   private readonly workers = new Set<BullWorkerHandle<P, R>>();
   private closed = false;
   private readonly clients: Redis[] = [];
@@ -538,6 +544,14 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
     await this.queue.close();
     await quit(this.clients);
     this.listeners.clear();
+    // The jobs live on in Redis; only this handle on them is gone.
+    for (const [jobId, waiters] of [...this.waiters]) {
+      const closed = new PortraitistError(
+        'ABORTED',
+        `queue ${this.name} closed while waiting for job ${jobId}`,
+      );
+      for (const waiter of [...waiters]) waiter.onClose(closed);
+    }
   }
 
   /** Publishes a custom event on the queue's event stream. */
@@ -580,10 +594,13 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
         if (set?.size === 0) this.waiters.delete(id);
         action();
       };
-      const waiter = (event: JobEvent<R>) => {
-        if (event.type === 'completed') settle(() => resolve(event.result));
-        else if (event.type === 'failed') settle(() => reject(fromJobError(event.error)));
-        else if (event.type === 'cancelled') settle(() => reject(cancelledError(id)));
+      const waiter: Waiter<R> = {
+        onEvent: (event) => {
+          if (event.type === 'completed') settle(() => resolve(event.result));
+          else if (event.type === 'failed') settle(() => reject(fromJobError(event.error)));
+          else if (event.type === 'cancelled') settle(() => reject(cancelledError(id)));
+        },
+        onClose: (error) => settle(() => reject(error)),
       };
       // Listen first, then look: an event between the two is caught by one or the other.
       const set = this.waiters.get(id) ?? new Set();
@@ -606,7 +623,7 @@ class BullMq<P, R> implements BullMqQueue<P, R> {
   }
 
   private emit(event: JobEvent<R>): void {
-    for (const waiter of [...(this.waiters.get(event.jobId) ?? [])]) waiter(event);
+    for (const waiter of [...(this.waiters.get(event.jobId) ?? [])]) waiter.onEvent(event);
     for (const listener of this.listeners) {
       try {
         listener(event);

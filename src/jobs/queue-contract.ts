@@ -355,6 +355,15 @@ export function queueContract(name: string, setup: () => Promise<QueueSubject>):
       await Promise.all(workers.map((w) => w.close()));
     });
 
+    it('closing the queue settles every result() still waiting', async () => {
+      const queue = await open({ name: 'close-waiting', payload: numberPayload });
+      const handle = await queue.enqueue({ n: 1 });
+      const waiting = handle.result();
+      waiting.catch(() => undefined);
+      await queue.close();
+      expect((await rejection(waiting)).code).toBe('ABORTED');
+    });
+
     it('close() lets the running job finish', async () => {
       const queue = await open({ name: 'close-finish', payload: numberPayload });
       const started = deferred();

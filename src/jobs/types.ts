@@ -42,7 +42,10 @@ export interface JobInfo<P, R> {
 /** A job the caller enqueued. */
 export interface JobHandle<R> {
   readonly id: string;
-  /** Resolves with the result; rejects with the job's typed error (`ABORTED` when cancelled). */
+  /**
+   * Resolves with the result; rejects with the job's typed error (`ABORTED` when it is cancelled
+   * or the queue handle is closed first).
+   */
   result(): Promise<R>;
 }
 

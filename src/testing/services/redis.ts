@@ -24,8 +24,11 @@ export interface RedisServer {
   readonly port: number;
   readonly url: string;
   readonly dir: string;
-  /** Stops the server (SIGTERM; it writes its append-only file) and starts it again on the same port. */
-  restart(): Promise<void>;
+  /**
+   * Stops the server and starts it again on the same port. SIGKILL is a crash: nothing is
+   * flushed, but the append-only file is fsynced on every write, so no acknowledged write is lost.
+   */
+  restart(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Stops the server and removes its folder. */
   stop(): Promise<void>;
 }
@@ -140,11 +143,11 @@ export async function startRedisServer(
       await sleep(25);
     }
   };
-  const halt = async () => {
+  const halt = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') => {
     const proc = child;
-    if (proc === undefined || proc.exitCode !== null) return;
+    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
+    proc.kill(signal);
     await exited;
   };
   await launch();
@@ -152,8 +155,8 @@ export async function startRedisServer(
     port,
     url: `redis://127.0.0.1:${port}`,
     dir,
-    async restart() {
-      await halt();
+    async restart(signal = 'SIGTERM') {
+      await halt(signal);
       await launch();
     },
     async stop() {
