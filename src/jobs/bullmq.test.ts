@@ -2,9 +2,15 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { redisForTests, startRedisServer, type RedisForTests } from '../testing/index.js';
+import {
+  leakedResources,
+  redisForTests,
+  resourceCounts,
+  startRedisServer,
+  type RedisForTests,
+} from '../testing/index.js';
 import { openBullQueue, type BullMqQueue } from './index.js';
-import { queueContract, type QueueSubject } from './queue-contract.js';
+import { crashPayload, queueContract, type QueueSubject } from './queue-contract.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const childScript = fileURLToPath(new URL('./test-run.ts', import.meta.url));
@@ -23,39 +29,67 @@ afterAll(async () => {
   await redis.close();
 });
 
-/** Runs the crash worker in a child process and kills it with SIGKILL once it has checkpointed. */
-async function crashInChild(queue: BullMqQueue<unknown, unknown>, jobId: string): Promise<void> {
+/** A worker in a child process (see test-run.ts), with its stdout lines. */
+function spawnWorker(mode: 'crash' | 'drill', queue: string) {
   const child = spawn(process.execPath, ['--import', 'tsx', childScript], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       PORTRAITIST_CRASH_WORKER: JSON.stringify({
+        mode,
         url: redis.url,
         prefix: redis.prefix,
-        name: queue.name,
+        name: queue,
         lockMs,
         stalledIntervalMs,
       }),
     },
   });
+  const lines: string[] = [];
+  let partial = '';
   let stderr = '';
+  const watchers = new Set<() => void>();
+  child.stdout.on('data', (chunk: Buffer) => {
+    partial += chunk.toString();
+    const parts = partial.split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+    for (const watcher of watchers) watcher();
+  });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code)),
   );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes(`checkpointed ${jobId}\n`)) resolve();
-    });
-    void exited.then((how) =>
-      reject(new Error(`crash worker exited (${String(how)}) early: ${stderr}`)),
-    );
-  });
-  child.kill('SIGKILL');
-  expect(await exited).toBe('SIGKILL');
+  return {
+    lines,
+    /** Resolves once a line equal to `line` was printed; rejects if the child exits first. */
+    until: (line: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (lines.includes(line)) {
+            watchers.delete(check);
+            resolve();
+          }
+        };
+        watchers.add(check);
+        check();
+        void exited.then((how) =>
+          reject(new Error(`worker exited (${String(how)}) early: ${stderr}`)),
+        );
+      }),
+    async kill() {
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+    },
+  };
+}
+
+/** Runs the crash worker in a child process and kills it with SIGKILL once it has checkpointed. */
+async function crashInChild(queue: BullMqQueue<unknown, unknown>, jobId: string): Promise<void> {
+  const child = spawnWorker('crash', queue.name);
+  await child.until(`checkpointed ${jobId}`);
+  await child.kill();
 }
 
 queueContract('bullmq', async (): Promise<QueueSubject> => {
@@ -81,6 +115,21 @@ queueContract('bullmq', async (): Promise<QueueSubject> => {
 });
 
 describe('bullmq queue', () => {
+  it('leaves no socket or timer behind once closed', async () => {
+    const before = resourceCounts();
+    const queue = await openBullQueue({
+      name: `leaks-${++queues}`,
+      payload: z.object({ n: z.number() }),
+      connection: redis.url,
+      prefix: redis.prefix,
+    });
+    const worker = queue.process(async (job) => job.payload.n, { concurrency: 2 });
+    expect(await (await queue.enqueue({ n: 3 })).result()).toBe(3);
+    await worker.close();
+    await queue.close();
+    expect(await leakedResources(before, 5000)).toEqual([]);
+  });
+
   it('recovers from a Redis crash and restart mid-run: every job completes', async () => {
     const server = await startRedisServer();
     const queue = await openBullQueue({
@@ -123,6 +172,57 @@ describe('bullmq queue', () => {
       await server.stop();
     }
   }, 120_000);
+
+  it('kill -9 of workers mid-job, again and again: no job lost, no remote job submitted twice', async () => {
+    const queue = await openBullQueue({
+      name: `drill-${++queues}`,
+      payload: crashPayload,
+      result: z.object({ remote: z.string() }),
+      connection: redis.url,
+      prefix: redis.prefix,
+      lockMs,
+      stalledIntervalMs,
+      maxStalledCount: 100,
+    });
+    try {
+      const handles = [];
+      for (let n = 0; n < 16; n++) handles.push(await queue.enqueue({ label: `candidate ${n}` }));
+      const results = Promise.all(handles.map((h) => h.result()));
+      const lines: string[] = [];
+      const kills = 6;
+      for (let k = 0; k <= kills; k++) {
+        const child = spawnWorker('drill', queue.name);
+        await child.until('ready');
+        if (k === kills) {
+          await results; // the last worker is left to finish
+          lines.push(...child.lines);
+          await child.kill();
+          break;
+        }
+        // Killed at a random point of its work: before, during or after a submit.
+        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 600));
+        await child.kill();
+        lines.push(...child.lines);
+      }
+      const done = await results;
+      expect(done).toHaveLength(16);
+      // The kills did land mid-job: some replays collected a remote job instead of submitting.
+      expect(lines.filter((line) => line.startsWith('collect')).length).toBeGreaterThan(0);
+      expect(await queue.counts()).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+      // A job is submitted again only when the earlier submit died before its checkpoint landed.
+      for (const handle of handles) {
+        const mine = lines.filter((line) => line.split(' ')[1] === handle.id);
+        const checkpointedAt = mine.findIndex((line) => line.startsWith('checkpointed'));
+        expect(checkpointedAt, `job ${handle.id}: ${mine.join(' | ')}`).toBeGreaterThanOrEqual(0);
+        const laterSubmits = mine.slice(checkpointedAt).filter((line) => line.startsWith('submit'));
+        expect(laterSubmits, `job ${handle.id}`).toEqual([]);
+        const stored = mine[checkpointedAt]?.split(' ')[2];
+        expect(done[handles.indexOf(handle)]?.remote).toBe(stored);
+      }
+    } finally {
+      await queue.close();
+    }
+  }, 180_000);
 
   it('refuses to open on a Redis that does not answer', async () => {
     const { closedPort } = await import('../testing/index.js');

@@ -1,10 +1,14 @@
-// For the BullMQ tests only (left out of the build): a worker in a child process that takes one
-// job, checkpoints a remote id, reports progress and then waits to be killed with SIGKILL.
+// For the BullMQ tests only (left out of the build): workers in a child process, to be killed
+// with SIGKILL. `crash` takes one job, checkpoints a remote id, reports progress and waits to be
+// killed. `drill` works like an engine worker: submits (or, on a replay, collects) a remote job,
+// recording it in a checkpoint before it waits, and says each step on stdout (synchronous on a pipe).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { openBullQueue } from './bullmq.js';
 
 const config = z
   .object({
+    mode: z.enum(['crash', 'drill']),
     url: z.string(),
     prefix: z.string(),
     name: z.string(),
@@ -20,12 +24,32 @@ const queue = await openBullQueue({
   prefix: config.prefix,
   lockMs: config.lockMs,
   stalledIntervalMs: config.stalledIntervalMs,
+  maxStalledCount: 100,
 });
-const worker = queue.process(async (job) => {
-  await job.checkpoint('remote', `remote-${job.id}`);
-  await job.progress({ stage: 'submitted' });
-  process.stdout.write(`checkpointed ${job.id}\n`);
-  return await new Promise<never>(() => undefined);
-});
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const worker =
+  config.mode === 'crash'
+    ? queue.process(async (job) => {
+        await job.checkpoint('remote', `remote-${job.id}`);
+        await job.progress({ stage: 'submitted' });
+        say(`checkpointed ${job.id}`);
+        return await new Promise<never>(() => undefined);
+      })
+    : queue.process(
+        async (job) => {
+          let remote = job.checkpoints()['remote'];
+          if (typeof remote === 'string') {
+            say(`collect ${job.id} ${remote}`);
+          } else {
+            remote = `remote-${job.id}-${job.attempt}`;
+            say(`submit ${job.id} ${remote}`);
+            await job.checkpoint('remote', remote);
+            say(`checkpointed ${job.id} ${remote}`);
+          }
+          await sleep(50 + Math.floor(Math.random() * 200));
+          return { remote };
+        },
+        { concurrency: 2 },
+      );
 await worker.ready();
-process.stdout.write('ready\n');
+say('ready');
