@@ -43,3 +43,11 @@ export {
   type FakeA1111Unit,
 } from './fakes/a1111.js';
 export { closedPort } from './ports.js';
+export {
+  redisForTests,
+  startRedisServer,
+  redisCommand,
+  redisServerBinary,
+  type RedisForTests,
+  type RedisServer,
+} from './services/redis.js';
