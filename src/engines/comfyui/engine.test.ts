@@ -16,7 +16,7 @@ import {
   type FakeComfy,
   type FakeComfyOptions,
 } from '../../testing/index.js';
-import type { EngineProgress, GenerationRequest } from '../types.js';
+import { engineProgressSchema, type EngineProgress, type GenerationRequest } from '../types.js';
 import { describeComfyError, parseBinaryEvent, parseTextEvent } from './client.js';
 import { createComfyEngine, type ComfyEngineOptions } from './engine.js';
 
@@ -209,9 +209,11 @@ describe('comfyui engine: what it sends', () => {
     const previews = sampled.filter((p) => p.preview !== undefined);
     expect(previews).toHaveLength(2);
     expect(previews[0]?.preview?.format).toBe('jpeg');
-    expect(Array.from(previews[1]?.preview?.image.subarray(0, 3) ?? [])).toEqual([
-      0xff, 0xd8, 0xff,
-    ]);
+    const preview = Buffer.from(previews[1]?.preview?.base64 ?? '', 'base64');
+    expect(Array.from(preview.subarray(0, 3))).toEqual([0xff, 0xd8, 0xff]);
+    // Every event is plain JSON that the shared schema accepts after a round trip.
+    for (const event of sampled)
+      expect(engineProgressSchema.parse(JSON.parse(JSON.stringify(event)))).toEqual(event);
   });
 });
 
