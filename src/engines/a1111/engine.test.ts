@@ -156,7 +156,10 @@ describe('a1111 engine: requests', () => {
         n_iter: 1,
         send_images: true,
         save_images: false,
+        // Our own task id per request (§2.1), recorded before the request is sent.
+        force_task_id: expect.stringMatching(/^task\(.+\)$/),
       });
+      expect(new Set(sent.map((b) => b['force_task_id'])).size).toBe(sent.length);
       // Lists are read once per engine, not once per generation.
       expect(fake.requests.filter((r) => r.path === '/sdapi/v1/samplers')).toHaveLength(1);
       expect(fake.requests.filter((r) => r.path === '/sdapi/v1/schedulers')).toHaveLength(1);

@@ -384,7 +384,7 @@ describe('createRemoteClient: error answers', () => {
 });
 
 describe('createRemoteClient: connection faults', () => {
-  it('reports a server that is down as ENGINE_UNREACHABLE after retries + 1 attempts', async () => {
+  it('fails at once, naming the URL, when nothing listens on a loopback port (no retries)', async () => {
     const before = resourceCounts();
     const port = await closedPort();
     let attempts = 0;
@@ -393,49 +393,78 @@ describe('createRemoteClient: connection faults', () => {
       return fetch(input, init);
     };
     const { sleep, delays } = recordingSleep();
-    const remote = client(`http://127.0.0.1:${port}`, { sleep, fetch: counting });
-    const error = await failure(remote.json('/system_stats', answerSchema));
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const remote = client(`http://${host}:${port}`, { sleep, fetch: counting });
+      const error = await failure(remote.json('/system_stats', answerSchema));
+      expect(error.code).toBe('ENGINE_UNREACHABLE');
+      expect(error.message).toContain('TestEngine');
+      expect(error.message).toContain(`http://${host}:${port}`);
+      expect(error.message).toContain('ECONNREFUSED');
+      expect(error.message).not.toContain('tries');
+      // The message names the server; no separate source, so the CLI does not print it twice.
+      expect(error.source).toBeUndefined();
+    }
+    // localhost may try ::1 and 127.0.0.1 inside one fetch; either way one attempt per call.
+    expect(attempts).toBe(2);
+    expect(delays).toEqual([]);
+    expect(await leakedResources(before)).toEqual([]);
+  });
+
+  it('reports a server that drops every connection as ENGINE_UNREACHABLE after retries + 1 attempts', async () => {
+    const before = resourceCounts();
+    const server = await serve((req) => req.socket.destroy());
+    const { sleep, delays } = recordingSleep();
+    const error = await failure(client(server, { sleep }).json('/system_stats', answerSchema));
     expect(error.code).toBe('ENGINE_UNREACHABLE');
     expect(error.message).toContain('TestEngine');
-    expect(error.message).toContain(`http://127.0.0.1:${port}`);
-    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).toContain(server.url);
     expect(error.message).toContain('4 tries');
-    // The message names the server; no separate source, so the CLI does not print it twice.
     expect(error.source).toBeUndefined();
-    expect(error.message).toContain(`http://127.0.0.1:${port}`);
-    expect(attempts).toBe(4);
+    expect(server.requests).toHaveLength(4);
     expect(delays).toEqual([250, 500, 1000]);
+    await server.close();
     expect(await leakedResources(before)).toEqual([]);
   });
 
   it('honours retries and backoffMs', async () => {
-    const port = await closedPort();
+    const server = await serve((req) => req.socket.destroy());
     const { sleep, delays } = recordingSleep();
-    const remote = client(`http://127.0.0.1:${port}`, { sleep, retries: 5, backoffMs: 10 });
+    const remote = client(server, { sleep, retries: 5, backoffMs: 10 });
     const error = await failure(remote.send('/'));
     expect(error.code).toBe('ENGINE_UNREACHABLE');
     expect(error.message).toContain('6 tries');
     expect(delays).toEqual([10, 20, 40, 80, 160]);
 
     const once = recordingSleep();
-    const single = await failure(
-      client(`http://127.0.0.1:${port}`, { sleep: once.sleep, retries: 0 }).send('/'),
-    );
+    const single = await failure(client(server, { sleep: once.sleep, retries: 0 }).send('/'));
     expect(single.code).toBe('ENGINE_UNREACHABLE');
     expect(single.message).not.toContain('tries');
     expect(once.delays).toEqual([]);
+    expect(server.requests).toHaveLength(7);
+    await server.close();
   });
 
-  it('retries a POST when the connection was refused, since the server never saw it', async () => {
-    const port = await closedPort();
+  it('retries a POST when a remote host refused the connection, since the server never saw it', async () => {
+    // A host on another machine (TEST-NET-1) that refuses, as undici reports it: it may be
+    // restarting, so unlike loopback this is worth the backoff.
+    let attempts = 0;
+    const refusing: typeof fetch = async () => {
+      attempts += 1;
+      const cause = Object.assign(new Error('connect ECONNREFUSED 192.0.2.1:8188'), {
+        code: 'ECONNREFUSED',
+      });
+      throw new TypeError('fetch failed', { cause });
+    };
     const { sleep, delays } = recordingSleep();
     const error = await failure(
-      client(`http://127.0.0.1:${port}`, { sleep }).send('/prompt', {
+      client('http://192.0.2.1:8188', { sleep, fetch: refusing }).send('/prompt', {
         method: 'POST',
         json: { prompt: {} },
       }),
     );
     expect(error.code).toBe('ENGINE_UNREACHABLE');
+    expect(error.message).toContain('4 tries');
+    expect(attempts).toBe(4);
     expect(delays).toEqual([250, 500, 1000]);
   });
 
