@@ -106,7 +106,10 @@ export function planRun(
   for (const [i, raw] of (options.resume ?? []).entries()) {
     const parsed = remoteJobRefSchema.safeParse(raw);
     if (!parsed.success)
-      throw usage(`resume[${i}]`, `expected a remote job {index, engine, kind, id} for \`resume[${i}]\``);
+      throw usage(
+        `resume[${i}]`,
+        `expected a remote job {index, engine, kind, id} for \`resume[${i}]\``,
+      );
     const job = parsed.data;
     if (job.engine !== engine || job.kind !== kind)
       throw usage(

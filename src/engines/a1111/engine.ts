@@ -349,8 +349,7 @@ export function createA1111Engine(options: A1111EngineOptions): Engine {
       // The server keeps generating when we stop waiting; stop it so the GPU is free.
       if (
         silent ||
-        (isPortraitistError(error) &&
-          (error.code === 'ABORTED' || error.code === 'ENGINE_TIMEOUT'))
+        (isPortraitistError(error) && (error.code === 'ABORTED' || error.code === 'ENGINE_TIMEOUT'))
       )
         await interrupt();
       if (silent)

@@ -238,7 +238,12 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
           for (const k of toQueue) {
             const promptId = promptIds.get(k) as string;
             if (!run.resumed.has(k))
-              await run.record({ index: k, engine: 'comfyui', kind: 'comfyui-prompt', id: promptId });
+              await run.record({
+                index: k,
+                engine: 'comfyui',
+                kind: 'comfyui-prompt',
+                id: promptId,
+              });
             throwIfAborted(signal);
             ownsAny = true;
             await client.queue(graphs.get(k) as ComfyGraph, { clientId, promptId }, signal);
@@ -279,7 +284,8 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
               server: client.origin,
             },
             // The first candidate also carries discovery and upload; later ones their own wait.
-            totalMs: candidates.length === 0 ? performance.now() - began : performance.now() - started,
+            totalMs:
+              candidates.length === 0 ? performance.now() - began : performance.now() - started,
             createdAt: now(),
           });
           candidates.push(candidate);
@@ -389,7 +395,10 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
             case 'preview':
               report({
                 stage: 'sampling',
-                preview: { format: event.format, base64: Buffer.from(event.image).toString('base64') },
+                preview: {
+                  format: event.format,
+                  base64: Buffer.from(event.image).toString('base64'),
+                },
               });
               break;
             case 'execution_start':

@@ -145,7 +145,14 @@ export function createLocalEngine(options: LocalEngineOptions): Engine {
         throw new PortraitistError(
           'USAGE',
           'the local engine queues no remote jobs, so there is nothing to resume',
-          { issues: [{ path: 'resume', message: 'expected no remote jobs for `resume` with the local engine' }] },
+          {
+            issues: [
+              {
+                path: 'resume',
+                message: 'expected no remote jobs for `resume` with the local engine',
+              },
+            ],
+          },
         );
       const skipped = request.count - run.indices.length;
       const start = startingRoles
@@ -288,7 +295,12 @@ export function createLocalEngine(options: LocalEngineOptions): Engine {
         candidates.push(candidate);
         await run.deliver(candidate, k);
         check(signal);
-        onProgress?.({ stage: 'candidate done', done: done + 1, total: request.count, fraction: 1 });
+        onProgress?.({
+          stage: 'candidate done',
+          done: done + 1,
+          total: request.count,
+          fraction: 1,
+        });
       }
       return candidates;
     },
