@@ -109,7 +109,11 @@ engineContract(
   async () => {
     const { fake, engine } = await rig();
     fakes.set(engine, fake);
-    return { engine, request: requestFor('sdxl') };
+    return {
+      engine,
+      request: requestFor('sdxl'),
+      remote: { jobs: () => fake.generationCount(), collects: false },
+    };
   },
   contractTeardown,
 );
@@ -119,7 +123,11 @@ engineContract(
   async () => {
     const { fake, engine } = await rig({ flavour: 'forge', format: 'webp', returnGrid: true });
     fakes.set(engine, fake);
-    return { engine, request: requestFor('sd15') };
+    return {
+      engine,
+      request: requestFor('sd15'),
+      remote: { jobs: () => fake.generationCount(), collects: false },
+    };
   },
   contractTeardown,
 );

@@ -73,7 +73,11 @@ const engineFor = (server: FakeComfy, extra: Partial<ComfyEngineOptions> = {}) =
 
 engineContract('comfyui (fake ComfyUI)', async () => {
   const server = await fake();
-  return { engine: engineFor(server), request: requestFor(compile(), { count: 2 }) };
+  return {
+    engine: engineFor(server),
+    request: requestFor(compile(), { count: 2 }),
+    remote: { jobs: () => server.queuedCount(), collects: true },
+  };
 });
 
 describe('comfyui engine: what it sends', () => {
@@ -327,16 +331,17 @@ describe('comfyui engine: what the server lacks or refuses', () => {
 });
 
 describe('comfyui engine: faults', () => {
-  it('server down at start: ENGINE_UNREACHABLE after retries, nothing left open', async () => {
+  it('server down at start (a typo in a local URL): ENGINE_UNREACHABLE at once, naming the URL, nothing left open', async () => {
     const before = resourceCounts();
     const port = await closedPort();
     const error = await rejection(
-      createComfyEngine({ url: `http://127.0.0.1:${port}`, ...fast }).generate(
-        requestFor(compile()),
-      ),
+      // Default retries and backoff: a refused loopback port is not retried at all.
+      createComfyEngine({ url: `http://127.0.0.1:${port}` }).generate(requestFor(compile())),
     );
     expect(error.code).toBe('ENGINE_UNREACHABLE');
-    expect(error.message).toContain('3 tries');
+    expect(error.message).toContain(`http://127.0.0.1:${port}`);
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).not.toContain('tries');
     expect(await leakedResources(before)).toEqual([]);
   });
 

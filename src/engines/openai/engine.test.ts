@@ -102,7 +102,7 @@ engineContract(
     const fake = await startFakeOpenAi({ apiKey: KEY, renderer });
     const engine = createOpenAiEngine({ apiKey: KEY, baseURL: fake.url, maxRetries: 0 });
     fakes.set(engine, fake);
-    return { engine, request };
+    return { engine, request, remote: { jobs: () => fake.generationCount(), collects: true } };
   },
   async ({ engine }) => {
     await engine.dispose();
