@@ -58,12 +58,20 @@ export async function rejection(promise: Promise<unknown>): Promise<PortraitistE
   throw new Error('expected the call to fail');
 }
 
+/** Options of {@link engineContract}. */
+export interface EngineContractOptions {
+  /** Per-test limit for engines that render on the CPU (the local darkroom); vitest's default otherwise. */
+  readonly timeoutMs?: number;
+}
+
 /** Registers the engine contract for one engine. `setup` runs once per test. */
 export function engineContract(
   name: string,
   setup: () => Promise<EngineUnderTest>,
   teardown: (subject: EngineUnderTest) => Promise<void> = (s) => s.engine.dispose(),
+  options: EngineContractOptions = {},
 ): void {
+  const limit = options.timeoutMs;
   const withEngine = (run: (subject: EngineUnderTest) => Promise<void>) => async () => {
     const subject = await setup();
     try {
@@ -91,6 +99,7 @@ export function engineContract(
         ] as const)
           expect(typeof capabilities[flag]).toBe('boolean');
       }),
+      limit,
     );
 
     it(
@@ -120,6 +129,7 @@ export function engineContract(
           expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1] ?? 0);
         expect(progress[progress.length - 1]).toBe(2);
       }),
+      limit,
     );
 
     it(
@@ -129,6 +139,7 @@ export function engineContract(
         const [b] = await engine.generate({ ...request, count: 1 });
         expect(Buffer.from(a?.image ?? []).equals(Buffer.from(b?.image ?? []))).toBe(true);
       }),
+      limit,
     );
 
     it(
@@ -156,6 +167,7 @@ export function engineContract(
         expect(error.code).toBe('ABORTED');
         expect(after).toBeLessThanOrEqual(1);
       }),
+      limit,
     );
 
     it(
@@ -174,6 +186,7 @@ export function engineContract(
           expect(error.issues[0]?.path).toBe('references');
         }
       }),
+      limit,
     );
     it(
       'delivers candidates one at a time: the next waits until onCandidate has resolved',
@@ -211,6 +224,7 @@ export function engineContract(
         for (const event of progress)
           expect(engineProgressSchema.parse(JSON.parse(JSON.stringify(event)))).toEqual(event);
       }),
+      limit,
     );
 
     it(
@@ -246,6 +260,7 @@ export function engineContract(
         expect(distinct).toEqual(distinct.map((_, i) => i));
         expect(remote.jobs()).toBe(distinct.length);
       }),
+      limit,
     );
 
     it(
@@ -294,13 +309,17 @@ export function engineContract(
           expect(again).toEqual([]);
         }
         // The same candidate a run without a crash makes.
-        const [, fresh] = await engine.generate({ ...request, count: 2 });
+        const [fresh] = await engine.generate(
+          { ...request, count: 2 },
+          { skipIndices: new Set([0]) },
+        );
         expect(Buffer.from(resumed[0]?.image ?? []).equals(Buffer.from(fresh?.image ?? []))).toBe(
           true,
         );
         crash.reject(new Error('the first process died'));
         await expect(interrupted).rejects.toThrow();
       }),
+      limit,
     );
 
     it(
@@ -321,6 +340,7 @@ export function engineContract(
         );
         expect(error.issues[0]?.path).toBe('skipIndices');
       }),
+      limit,
     );
   });
 }

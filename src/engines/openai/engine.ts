@@ -307,7 +307,9 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
       project: options.project ?? null,
       timeout: options.timeoutMs ?? 10 * 60 * 1000,
       maxRetries: options.maxRetries ?? 2,
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      // Redirects are not followed: the key and the prompt would go wherever a proxy (or whoever
+      // answers for it) points. A 3xx reaches the SDK as an error status, reported below.
+      fetch: (url, init) => fetchImpl(url, { ...init, redirect: 'manual' }),
     });
   const origin = shownOrigin(client.baseURL);
   const timeoutMs = client.timeout;
@@ -413,6 +415,15 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
         );
       if (status === 408)
         return make('ENGINE_TIMEOUT', `${SERVICE} timed out on ${route} (408): ${said}`);
+      if (status >= 300 && status < 400)
+        return make(
+          'ENGINE_REJECTED',
+          `${SERVICE} at ${origin} answered ${route} with a redirect (${status}); redirects are not followed, so the key and prompt go nowhere else: set \`baseURL\` to the API itself`,
+          named(
+            'baseURL',
+            `expected a \`baseURL\` that answers without a redirect but received ${status}`,
+          ),
+        );
       if (status >= 500 || status === 409)
         return make(
           'ENGINE_FAILED',
@@ -461,7 +472,15 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
     if (signal.aborted) controller.abort();
     else signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const response = await fetchImpl(parsed, { signal: controller.signal });
+      const response = await fetchImpl(parsed, { signal: controller.signal, redirect: 'manual' });
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        throw new PortraitistError(
+          'ENGINE_FAILED',
+          `${what} at ${shown} answered with a redirect (${response.status}); image links are fetched without following redirects`,
+          { source: origin },
+        );
+      }
       if (!response.ok) {
         await response.body?.cancel();
         throw new PortraitistError(

@@ -900,3 +900,96 @@ describe('createRemoteClient: URLs and credentials', () => {
     );
   });
 });
+
+describe('createRemoteClient: JSON caps, redirects and trickling bodies', () => {
+  it('caps JSON answers at maxJsonBytes (default 20 MiB) while streaming; a route may allow more', async () => {
+    const before = resourceCounts();
+    const big = `{"id":"${'x'.repeat(21 * 1024 * 1024)}","size":1}`;
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // Chunked, with no length to refuse up front: the cap holds while the body streams.
+      for (let at = 0; at < big.length; at += 1024 * 1024)
+        res.write(big.slice(at, at + 1024 * 1024));
+      res.end();
+    });
+    const error = await failure(client(server).json('/object_info', answerSchema));
+    expect(error.code).toBe('ENGINE_FAILED');
+    expect(error.message).toContain(`over the ${20 * 1024 * 1024}-byte limit (maxJsonBytes)`);
+    const small = await failure(client(server, { maxJsonBytes: 1000 }).json('/x', answerSchema));
+    expect(small.message).toContain('over the 1000-byte limit (maxJsonBytes)');
+    const allowed = await client(server).json('/txt2img', answerSchema, {
+      maxBytes: 32 * 1024 * 1024,
+    });
+    expect(allowed.size).toBe(1);
+    const route = await failure(client(server).json('/x', answerSchema, { maxBytes: 2000 }));
+    expect(route.message).toContain('over the 2000-byte limit (the limit of this route)');
+    await server.close();
+    expect(await leakedResources(before)).toEqual([]);
+  });
+
+  it('refuses a redirect to another origin, sending nothing there', async () => {
+    const before = resourceCounts();
+    const elsewhere = await serve((_req, res) => json(res, 200, { id: 'stolen', size: 0 }));
+    const server = await serve((req, res) => {
+      res.writeHead(302, { location: `${elsewhere.url}${req.url ?? '/'}` });
+      res.end();
+    });
+    const remote = client(`http://alice:pw@127.0.0.1:${server.port}`, {
+      headers: { 'x-key': 'k' },
+    });
+    for (const request of [{}, { method: 'POST' as const, json: { prompt: 'secret' } }]) {
+      const error = await failure(remote.json('/history', answerSchema, request));
+      expect(error.code).toBe('ENGINE_REJECTED');
+      expect(error.message).toContain('redirect (302)');
+      expect(error.message).toContain('to another origin are refused');
+      expect(error.message).not.toContain('alice');
+    }
+    expect(elsewhere.requests).toEqual([]);
+    await Promise.all([server.close(), elsewhere.close()]);
+    expect(await leakedResources(before)).toEqual([]);
+  });
+
+  it('follows a same-origin redirect of a GET (3 hops at most), but never of a POST', async () => {
+    const server = await serve((req, res) => {
+      const url = req.url ?? '/';
+      if (url.startsWith('/loop')) {
+        res.writeHead(307, { location: '/loop' });
+        res.end();
+      } else if (url.startsWith('/old')) {
+        res.writeHead(301, { location: '/api/history' });
+        res.end();
+      } else json(res, 200, { id: 'moved', size: 2 });
+    });
+    try {
+      const remote = client(server);
+      expect(await remote.json('/old', answerSchema)).toEqual({ id: 'moved', size: 2 });
+      const loop = await failure(remote.json('/loop', answerSchema));
+      expect(loop.message).toContain('followed 3 times at most');
+      const post = await failure(remote.send('/old', { method: 'POST', json: {} }));
+      expect(post.code).toBe('ENGINE_REJECTED');
+      expect(post.message).toContain('of a POST are not followed');
+      expect(server.requests.filter((r) => r.url.startsWith('/loop'))).toHaveLength(4);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('cuts off a body that trickles in after bodyTimeoutMs, though timeoutMs is far away', async () => {
+    const before = resourceCounts();
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => res.write(' '), 20);
+      res.on('close', () => clearInterval(timer));
+    });
+    const error = await failure(
+      client(server, { timeoutMs: 60_000, bodyTimeoutMs: 150, retries: 0 }).json(
+        '/x',
+        answerSchema,
+      ),
+    );
+    expect(error.code).toBe('ENGINE_TIMEOUT');
+    expect(error.message).toContain('within 150 ms of starting it (bodyTimeoutMs)');
+    await server.close();
+    expect(await leakedResources(before)).toEqual([]);
+  });
+});
