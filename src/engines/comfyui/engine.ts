@@ -352,15 +352,15 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
       async function settled(unfinished: readonly string[]): Promise<string | undefined> {
         const deadline = performance.now() + cancelWaitMs;
         for (;;) {
-          const queue = await client.queued().catch(() => undefined);
+          // Bounded by what is left of the wait: a hanging server must not stretch it.
+          const left0 = Math.max(1, Math.ceil(deadline - performance.now()));
+          const queue = await client.queued(AbortSignal.timeout(left0)).catch(() => undefined);
           const running =
             queue === undefined ? undefined : unfinished.find((id) => queue.running.includes(id));
           if (queue !== undefined && running === undefined) return undefined;
           const left = deadline - performance.now();
           if (left <= 0)
-            return queue === undefined
-              ? `could not read ComfyUI's queue after the cancel, so the history entries of our prompts (with the prompt text) may stay on ${client.origin}`
-              : `ComfyUI did not stop prompt ${running} within ${cancelWaitMs} ms (cancelWaitMs); its history entry, with the prompt text, stays on ${client.origin} until deleted there`;
+            return `ComfyUI did not stop ${running === undefined ? 'our running prompt' : `prompt ${running}`} within ${cancelWaitMs} ms (cancelWaitMs)${queue === undefined ? ', or its queue could not be read' : ''}; its history entry, with the prompt text, stays on ${client.origin} until deleted there`;
           const watch = running === undefined ? undefined : watchOf(running);
           if (watch?.interrupted === true && watch.signalled) {
             // The event came: the entry follows at once; poll quickly for it.
