@@ -3,11 +3,14 @@ export type {
   Engine,
   EngineCapabilities,
   EngineProgress,
+  EnginePreview,
   GenerateOptions,
+  RemoteJobRef,
   GenerationRequest,
   Candidate,
   ReferenceImage,
 } from './types.js';
+export { engineProgressSchema, remoteJobRefSchema } from './types.js';
 export { createLocalEngine, type LocalEngineOptions } from './local/engine.js';
 export {
   a1111Parameters,

@@ -4,8 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { validateBrief } from '../brief/index.js';
 import { isPortraitistError, type PortraitistError } from '../errors/index.js';
 import { createPromptCompiler } from '../prompt/index.js';
-import { checkCount, checkSeedRange, makeCandidate, throwIfAborted } from './request.js';
-import type { GenerationRequest } from './types.js';
+import { checkCount, checkSeedRange, makeCandidate, planRun, throwIfAborted } from './request.js';
+import {
+  engineProgressSchema,
+  type Candidate,
+  type GenerationRequest,
+  type RemoteJobRef,
+} from './types.js';
 
 function thrown(run: () => void): PortraitistError {
   try {
@@ -157,5 +162,96 @@ describe('makeCandidate', () => {
     });
     expect(candidate.timings.totalMs).toBe(0);
     expect(candidate.provenance.createdAt).toBe('1970-01-01T00:00:00.000Z');
+  });
+});
+
+describe('planRun', () => {
+  const brief = validateBrief({ version: 1, subject: { description: 'a woman' } });
+  const base: GenerationRequest = {
+    brief,
+    compiled: createPromptCompiler().compile(brief, 'sdxl'),
+    references: [],
+    count: 3,
+    seed: 1,
+  };
+  const job = (index: number, extra: Partial<RemoteJobRef> = {}): RemoteJobRef => ({
+    index,
+    engine: 'comfyui',
+    kind: 'comfyui-prompt',
+    id: `p${index}`,
+    ...extra,
+  });
+
+  it('lists the indices left to make and the recorded jobs by index', () => {
+    const plan = planRun(
+      base,
+      { skipIndices: new Set([1]), resume: [job(0), job(2)] },
+      'comfyui',
+      'comfyui-prompt',
+    );
+    expect(plan.indices).toEqual([0, 2]);
+    expect([...plan.resumed.keys()]).toEqual([0, 2]);
+    expect(plan.resumed.get(2)?.id).toBe('p2');
+  });
+
+  it('refuses skipped indices out of range and refs of another engine, kind or index, naming the field', () => {
+    const refused = (options: Parameters<typeof planRun>[1]) =>
+      thrown(() => planRun(base, options, 'comfyui', 'comfyui-prompt'));
+    expect(refused({ skipIndices: new Set([3]) }).issues[0]?.path).toBe('skipIndices');
+    expect(refused({ skipIndices: new Set([-1]) }).issues[0]?.path).toBe('skipIndices');
+    expect(refused({ resume: [job(0, { engine: 'a1111' })] }).issues[0]?.path).toBe(
+      'resume[0].kind',
+    );
+    expect(refused({ resume: [job(0), job(1, { kind: 'a1111-task' })] }).issues[0]?.path).toBe(
+      'resume[1].kind',
+    );
+    expect(refused({ resume: [job(5)] }).issues[0]?.path).toBe('resume[0].index');
+    const bad = refused({ resume: [{ index: 0, engine: 'comfyui' } as unknown as RemoteJobRef] });
+    expect(bad.code).toBe('USAGE');
+    expect(bad.issues[0]?.path).toBe('resume[0]');
+  });
+
+  it('awaits onRemoteJob and onCandidate', async () => {
+    const order: string[] = [];
+    const plan = planRun(
+      base,
+      {
+        onRemoteJob: async (j) => {
+          await Promise.resolve();
+          order.push(`job ${j.index}`);
+        },
+        onCandidate: async (_c, i) => {
+          await Promise.resolve();
+          order.push(`candidate ${i}`);
+        },
+      },
+      'comfyui',
+      'comfyui-prompt',
+    );
+    await plan.record(job(0));
+    order.push('after record');
+    await plan.deliver({} as Candidate, 0);
+    order.push('after deliver');
+    expect(order).toEqual(['job 0', 'after record', 'candidate 0', 'after deliver']);
+  });
+});
+
+describe('engineProgressSchema', () => {
+  it('accepts JSON-safe events and refuses raw bytes or unknown fields', () => {
+    const event = {
+      stage: 'sampling',
+      done: 0,
+      total: 2,
+      preview: { format: 'jpeg', base64: 'AAEC' },
+    };
+    expect(engineProgressSchema.parse(JSON.parse(JSON.stringify(event)))).toEqual(event);
+    expect(
+      engineProgressSchema.safeParse({
+        ...event,
+        preview: { format: 'jpeg', image: new Uint8Array(3) },
+      }).success,
+    ).toBe(false);
+    expect(engineProgressSchema.safeParse({ ...event, extra: 1 }).success).toBe(false);
+    expect(engineProgressSchema.safeParse({ ...event, fraction: 2 }).success).toBe(false);
   });
 });

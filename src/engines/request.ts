@@ -1,7 +1,14 @@
 // Checks and building blocks every engine shares, so each refuses bad requests the same way.
 import { createHash } from 'node:crypto';
 import { PortraitistError } from '../errors/index.js';
-import type { Candidate, GenerationRequest, ReferenceImage } from './types.js';
+import {
+  remoteJobRefSchema,
+  type Candidate,
+  type GenerateOptions,
+  type GenerationRequest,
+  type ReferenceImage,
+  type RemoteJobRef,
+} from './types.js';
 
 /** Throws the typed cancellation error when `signal` has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined, what = 'generation'): void {
@@ -63,4 +70,72 @@ export function makeCandidate(
       createdAt: fields.createdAt.toISOString(),
     },
   };
+}
+
+/** What a resumable run was asked for, checked: the indices to make and the recorded jobs by index. */
+export interface RunPlan {
+  /** Indices to produce in this call, ascending (skipped ones left out). */
+  readonly indices: readonly number[];
+  /** Recorded remote jobs of an earlier run, by candidate index (this engine's kind only). */
+  readonly resumed: ReadonlyMap<number, RemoteJobRef>;
+  /** Awaits `onRemoteJob` for a job about to be sent or waited on. */
+  record(job: RemoteJobRef): Promise<void>;
+  /** Awaits `onCandidate`; the engine collects the next candidate only after it resolves. */
+  deliver(candidate: Candidate, index: number): Promise<void>;
+}
+
+/**
+ * Checks `skipIndices` and `resume` against the request (typed USAGE errors naming the field) and
+ * returns the run's plan. Refs of another engine or kind are refused, not ignored: collecting a job
+ * the engine cannot read would silently pay for it again.
+ */
+export function planRun(
+  request: GenerationRequest,
+  options: GenerateOptions,
+  engine: string,
+  kind: RemoteJobRef['kind'],
+): RunPlan {
+  const skip = options.skipIndices ?? new Set<number>();
+  for (const index of skip)
+    if (!Number.isInteger(index) || index < 0 || index >= request.count)
+      throw usage(
+        'skipIndices',
+        `expected candidate indices from 0 to ${request.count - 1} for \`skipIndices\` but received ${index}`,
+      );
+  const resumed = new Map<number, RemoteJobRef>();
+  for (const [i, raw] of (options.resume ?? []).entries()) {
+    const parsed = remoteJobRefSchema.safeParse(raw);
+    if (!parsed.success)
+      throw usage(
+        `resume[${i}]`,
+        `expected a remote job {index, engine, kind, id} for \`resume[${i}]\``,
+      );
+    const job = parsed.data;
+    if (job.engine !== engine || job.kind !== kind)
+      throw usage(
+        `resume[${i}].kind`,
+        `expected a ${kind} job of engine ${engine} for \`resume[${i}]\` but received ${job.kind} of ${job.engine}`,
+      );
+    if (job.index >= request.count)
+      throw usage(
+        `resume[${i}].index`,
+        `expected an index from 0 to ${request.count - 1} for \`resume[${i}].index\` but received ${job.index}`,
+      );
+    resumed.set(job.index, job);
+  }
+  const indices = Array.from({ length: request.count }, (_, k) => k).filter((k) => !skip.has(k));
+  return {
+    indices,
+    resumed,
+    record: async (job) => {
+      await options.onRemoteJob?.(job);
+    },
+    deliver: async (candidate, index) => {
+      await options.onCandidate?.(candidate, index);
+    },
+  };
+}
+
+function usage(path: string, message: string): PortraitistError {
+  return new PortraitistError('USAGE', message, { issues: [{ path, message }] });
 }

@@ -2,6 +2,7 @@
 // darkroom): capabilities are data, and a missing capability is a typed error, never a silent drop.
 import type { Brief, ReferenceRole, Target } from '../brief/index.js';
 import type { CompiledPrompt } from '../prompt/index.js';
+import { z } from 'zod';
 
 /** What an engine can do. */
 export interface EngineCapabilities {
@@ -34,9 +35,16 @@ export interface GenerationRequest {
   readonly seed: number;
 }
 
+/** A preview image inside a progress event: base64, so the event is plain JSON. */
+export interface EnginePreview {
+  readonly format: 'jpeg' | 'png';
+  readonly base64: string;
+}
+
+/** One progress event; plain JSON, so a queue or an SSE stream can carry it (see engineProgressSchema). */
 export interface EngineProgress {
   readonly stage: string;
-  /** Candidates finished so far. */
+  /** Candidates finished so far (skipped ones included). */
   readonly done: number;
   readonly total: number;
   /** 0..1 within the current candidate, when known. */
@@ -47,12 +55,58 @@ export interface EngineProgress {
   readonly step?: number;
   readonly steps?: number;
   /** A preview of the image being made, where the engine sends one (ComfyUI with --preview-method). */
-  readonly preview?: { readonly image: Uint8Array; readonly format: 'jpeg' | 'png' };
+  readonly preview?: EnginePreview;
 }
+
+/** The zod schema of {@link EngineProgress}, to re-check an event that crossed a queue or a stream. */
+export const engineProgressSchema = z
+  .object({
+    stage: z.string(),
+    done: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+    fraction: z.number().min(0).max(1).optional(),
+    node: z.string().optional(),
+    step: z.number().nonnegative().optional(),
+    steps: z.number().nonnegative().optional(),
+    preview: z
+      .object({ format: z.enum(['jpeg', 'png']), base64: z.base64() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** A job handed to a remote server, recorded before waiting so a replay can collect it. */
+export interface RemoteJobRef {
+  /** Candidate index within the request (0-based). */
+  readonly index: number;
+  /** Engine id. */
+  readonly engine: string;
+  readonly kind: 'comfyui-prompt' | 'a1111-task' | 'openai-idempotency';
+  /** Prompt id, task id or idempotency key. */
+  readonly id: string;
+}
+
+/** The zod schema of {@link RemoteJobRef}, for refs read back from a store or a queue. */
+export const remoteJobRefSchema = z
+  .object({
+    index: z.number().int().nonnegative(),
+    engine: z.string().min(1),
+    kind: z.enum(['comfyui-prompt', 'a1111-task', 'openai-idempotency']),
+    id: z.string().min(1),
+  })
+  .strict();
 
 export interface GenerateOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: EngineProgress) => void;
+  /** Called (and awaited) for each candidate as it arrives, before the next one is collected. */
+  readonly onCandidate?: (candidate: Candidate, index: number) => Promise<void> | void;
+  /** Called (and awaited) with each remote job id before the engine sends or waits on it. */
+  readonly onRemoteJob?: (job: RemoteJobRef) => Promise<void> | void;
+  /** Jobs already queued by an earlier, interrupted run: collect them, never queue again. */
+  readonly resume?: readonly RemoteJobRef[];
+  /** Candidate indices already stored: do not produce them again. */
+  readonly skipIndices?: ReadonlySet<number>;
 }
 
 /** One generated image with everything needed to reproduce and explain it. */
@@ -81,6 +135,7 @@ export interface Candidate {
 export interface Engine {
   readonly id: string;
   describe(): EngineCapabilities;
+  /** The candidates made in this call, in index order (skipped indices left out). */
   generate(request: GenerationRequest, options?: GenerateOptions): Promise<Candidate[]>;
   dispose(): Promise<void>;
 }

@@ -37,6 +37,11 @@ export const progressSchema = z.object({
     .object({
       sampling_step: z.number().optional(),
       sampling_steps: z.number().optional(),
+      // What moves between jobs and batches: read for the idle check (§2.4).
+      job: z.string().optional(),
+      job_no: z.number().optional(),
+      job_count: z.number().optional(),
+      job_timestamp: z.string().optional(),
     })
     .optional(),
 });

@@ -19,7 +19,13 @@ import {
 } from '../../testing/index.js';
 import { createVision, createVisionRuntime, type Vision } from '../../vision/index.js';
 import { createA1111Engine, poseSkeletonFromVision, type A1111EngineOptions } from '../index.js';
-import type { Engine, EngineProgress, GenerationRequest, ReferenceImage } from '../types.js';
+import type {
+  Engine,
+  EngineProgress,
+  GenerationRequest,
+  ReferenceImage,
+  RemoteJobRef,
+} from '../types.js';
 
 const compiler = createPromptCompiler();
 const renderer = createFakeRenderer();
@@ -109,7 +115,11 @@ engineContract(
   async () => {
     const { fake, engine } = await rig();
     fakes.set(engine, fake);
-    return { engine, request: requestFor('sdxl') };
+    return {
+      engine,
+      request: requestFor('sdxl'),
+      remote: { jobs: () => fake.generationCount(), collects: false },
+    };
   },
   contractTeardown,
 );
@@ -119,7 +129,11 @@ engineContract(
   async () => {
     const { fake, engine } = await rig({ flavour: 'forge', format: 'webp', returnGrid: true });
     fakes.set(engine, fake);
-    return { engine, request: requestFor('sd15') };
+    return {
+      engine,
+      request: requestFor('sd15'),
+      remote: { jobs: () => fake.generationCount(), collects: false },
+    };
   },
   contractTeardown,
 );
@@ -156,7 +170,10 @@ describe('a1111 engine: requests', () => {
         n_iter: 1,
         send_images: true,
         save_images: false,
+        // Our own task id per request (§2.1), recorded before the request is sent.
+        force_task_id: expect.stringMatching(/^task\(.+\)$/),
       });
+      expect(new Set(sent.map((b) => b['force_task_id'])).size).toBe(sent.length);
       // Lists are read once per engine, not once per generation.
       expect(fake.requests.filter((r) => r.path === '/sdapi/v1/samplers')).toHaveLength(1);
       expect(fake.requests.filter((r) => r.path === '/sdapi/v1/schedulers')).toHaveLength(1);
@@ -614,6 +631,95 @@ describe('a1111 engine: faults leave no handle open', () => {
     } finally {
       await fake.close();
     }
+    expect(await leakedResources(before)).toEqual([]);
+  });
+});
+
+describe('a1111 engine: resumable runs and a server that goes quiet', () => {
+  it('records one force_task_id per batch before sending it; batches skip stored indices', async () => {
+    const { fake, engine } = await rig({}, { maxBatch: 2 });
+    try {
+      const jobs: Array<RemoteJobRef & { sentBefore: number }> = [];
+      const candidates = await engine.generate(
+        { ...requestFor('sdxl'), count: 5 },
+        {
+          skipIndices: new Set([2]),
+          onRemoteJob: (job) => void jobs.push({ ...job, sentBefore: posts(fake).length }),
+        },
+      );
+      expect(candidates.map((c) => c.seed)).toEqual([42, 43, 45, 46]);
+      // Runs of consecutive indices, at most maxBatch each: [0,1], [3,4].
+      expect(posts(fake).map((p) => [body(p)['seed'], body(p)['batch_size']])).toEqual([
+        [42, 2],
+        [45, 2],
+      ]);
+      expect(jobs.map((j) => [j.index, j.kind, j.sentBefore])).toEqual([
+        [0, 'a1111-task', 0],
+        [1, 'a1111-task', 0],
+        [3, 'a1111-task', 1],
+        [4, 'a1111-task', 1],
+      ]);
+      expect(fake.taskIds).toEqual([jobs[0]?.id, jobs[2]?.id]);
+      expect(candidates.map((c) => c.parameters['taskId'])).toEqual(jobs.map((j) => j.id));
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('sends a resumed batch again under a new task id (A1111 keeps no result to collect)', async () => {
+    const { fake, engine } = await rig();
+    try {
+      const old: RemoteJobRef = { index: 0, engine: 'a1111', kind: 'a1111-task', id: 'task(old)' };
+      const again: RemoteJobRef[] = [];
+      const [candidate] = await engine.generate(requestFor('sdxl'), {
+        resume: [old],
+        onRemoteJob: (job) => void again.push(job),
+      });
+      expect(candidate?.seed).toBe(42);
+      expect(fake.generationCount()).toBe(1);
+      expect(again).toHaveLength(1);
+      expect(again[0]?.id).not.toBe('task(old)');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('stops waiting on a silent server after idleTimeoutMs, interrupts it, and leaves nothing open', async () => {
+    const before = resourceCounts();
+    const { fake, engine } = await rig({}, { idleTimeoutMs: 150, pollMs: 10 });
+    fake.failNext('hang');
+    const error = await rejection(engine.generate(requestFor('sdxl')));
+    expect(error.code).toBe('ENGINE_TIMEOUT');
+    expect(error.message).toContain('no progress');
+    expect(error.message).toContain('150 ms (idleTimeoutMs)');
+    expect(posts(fake, '/sdapi/v1/interrupt')).toHaveLength(1);
+    await fake.close();
+    expect(await leakedResources(before)).toEqual([]);
+  });
+
+  it('keeps waiting while the job moves: a slow job is not idle', async () => {
+    // Each poll moves the job one step; 30 steps at 10 ms polls outlast the 100 ms idle bound.
+    const { fake, engine } = await rig({ advanceOnPoll: true }, { idleTimeoutMs: 100, pollMs: 10 });
+    try {
+      const request = requestFor('sdxl');
+      const [candidate] = await engine.generate({
+        ...request,
+        compiled: { ...request.compiled, params: { ...request.compiled.params, steps: 30 } },
+      });
+      expect(candidate?.seed).toBe(42);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('cuts off an answer that trickles in (slowloris) after bodyTimeoutMs', async () => {
+    const before = resourceCounts();
+    const { fake, engine } = await rig({}, { bodyTimeoutMs: 200, retries: 0 });
+    fake.failNext('trickle');
+    const error = await rejection(engine.generate(requestFor('sdxl')));
+    expect(error.code).toBe('ENGINE_TIMEOUT');
+    expect(error.message).toContain('200 ms of starting it (bodyTimeoutMs)');
+    await fake.close();
     expect(await leakedResources(before)).toEqual([]);
   });
 });

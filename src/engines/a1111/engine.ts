@@ -8,6 +8,8 @@
 // style adapter, the Mikubill IP-Adapter modules are not part of the checked contract, and img2img
 // from the reference photo would copy its framing, light and expression over what the brief
 // directs. So describe() says identityReference: false and img2img: false.
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { PortraitistError, isPortraitistError, type Issue } from '../../errors/index.js';
@@ -17,7 +19,7 @@ import { poseSkeleton, poseSkeletonFromVision, type PoseSkeletonSource } from '.
 import { createRemoteClient } from '../remote/http.js';
 import { candidatePng } from '../remote/images.js';
 import { describeValue, parseAnswer } from '../remote/validate.js';
-import { checkCount, checkSeedRange, makeCandidate, throwIfAborted } from '../request.js';
+import { checkCount, checkSeedRange, makeCandidate, planRun, throwIfAborted } from '../request.js';
 import type {
   Candidate,
   Engine,
@@ -57,6 +59,16 @@ export interface A1111EngineOptions {
   readonly fetch?: typeof globalThis.fetch;
   /** Time allowed for one generation request (default 30 min): the server holds the connection for the whole run (§2.7). */
   readonly timeoutMs?: number;
+  /**
+   * Longest time a generation may show no sign of life (default 5 min): /progress unchanged or
+   * unanswered. The server holds the connection for the whole run and sends nothing until the end,
+   * so silence on the socket is normal; a job that stops moving is not.
+   */
+  readonly idleTimeoutMs?: number;
+  /** Time allowed for an answer's body once its headers came (default 2 min): a trickle is cut off. */
+  readonly bodyTimeoutMs?: number;
+  /** Task ids sent as `force_task_id` (§2.1); injectable for tests. */
+  readonly randomId?: () => string;
   /** How often progress is polled during a generation (default 500 ms). */
   readonly pollMs?: number;
   /** Extra attempts after a connection error (default 3). */
@@ -94,6 +106,8 @@ interface Plan {
 export function createA1111Engine(options: A1111EngineOptions): Engine {
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   const pollMs = options.pollMs ?? 500;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 5 * 60_000;
+  const randomId = options.randomId ?? (() => randomUUID());
   const maxBatch = options.maxBatch ?? 4;
   const now = options.now ?? (() => new Date());
   if (!Number.isInteger(maxBatch) || maxBatch < 1)
@@ -111,6 +125,7 @@ export function createA1111Engine(options: A1111EngineOptions): Engine {
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
+    ...(options.bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs: options.bodyTimeoutMs }),
   };
   const client = createRemoteClient({
     ...shared,
@@ -259,24 +274,50 @@ export function createA1111Engine(options: A1111EngineOptions): Engine {
     }
   }
 
+  /**
+   * Polls the global /progress (§2.4) for the fraction, and stops the wait (`idle`) when the job
+   * shows no sign of life for idleTimeoutMs: no answer, or the same step, job and progress.
+   */
   async function pollProgress(
     stop: AbortSignal,
+    idle: AbortController,
     onFraction: (fraction: number) => void,
   ): Promise<void> {
+    let lastSign = '';
+    let lastChange = performance.now();
     for (;;) {
       try {
-        await delay(pollMs, undefined, { signal: stop });
+        await delay(Math.min(pollMs, idleTimeoutMs), undefined, { signal: stop });
         const answer = await sideClient.json('/sdapi/v1/progress', progressSchema, {
           query: { skip_current_image: true },
           signal: stop,
+          timeoutMs: Math.min(10_000, idleTimeoutMs),
         });
         const steps = answer.state?.sampling_steps ?? 0;
         const step = answer.state?.sampling_step ?? 0;
         const fraction = steps > 0 ? step / steps : answer.progress;
         if (fraction > 0) onFraction(Math.min(1, fraction));
+        // eta_relative is left out: it grows with the clock even when nothing moves.
+        const sign = JSON.stringify([
+          answer.progress,
+          step,
+          steps,
+          answer.state?.job_no,
+          answer.state?.job_count,
+          answer.state?.job,
+          answer.state?.job_timestamp,
+        ]);
+        if (sign !== lastSign) {
+          lastSign = sign;
+          lastChange = performance.now();
+        }
       } catch {
         // Stopped, or a poll failed: progress is only a hint, the generation's answer is what counts.
         if (stop.aborted) return;
+      }
+      if (performance.now() - lastChange >= idleTimeoutMs) {
+        idle.abort();
+        return;
       }
     }
   }
@@ -287,7 +328,9 @@ export function createA1111Engine(options: A1111EngineOptions): Engine {
     onFraction: (fraction: number) => void,
   ) {
     const stop = new AbortController();
-    const polling = pollProgress(stop.signal, onFraction);
+    const idle = new AbortController();
+    const polling = pollProgress(stop.signal, idle, onFraction);
+    const both = signal === undefined ? idle.signal : AbortSignal.any([signal, idle.signal]);
     try {
       // Safe to send again after a dropped connection: the seed is fixed, so a repeat gives the same
       // images, and save_images:false writes nothing on the server. The worst case is the GPU
@@ -295,16 +338,26 @@ export function createA1111Engine(options: A1111EngineOptions): Engine {
       return await client.json('/sdapi/v1/txt2img', generationSchema, {
         method: 'POST',
         json: body,
-        signal,
+        signal: both,
         idempotent: true,
+        // The answer carries the images as base64: room for each (under the 64 MiB image cap,
+        // a third more as base64), never the client-wide 20 MiB JSON cap nor an unbounded one.
+        maxBytes: answerBytes(Number(body['batch_size'] ?? 1)),
       });
     } catch (error) {
+      const silent = idle.signal.aborted && signal?.aborted !== true;
       // The server keeps generating when we stop waiting; stop it so the GPU is free.
       if (
-        isPortraitistError(error) &&
-        (error.code === 'ABORTED' || error.code === 'ENGINE_TIMEOUT')
+        silent ||
+        (isPortraitistError(error) && (error.code === 'ABORTED' || error.code === 'ENGINE_TIMEOUT'))
       )
         await interrupt();
+      if (silent)
+        throw new PortraitistError(
+          'ENGINE_TIMEOUT',
+          `${service} at ${client.origin} showed no progress on POST /sdapi/v1/txt2img for ${idleTimeoutMs} ms (idleTimeoutMs); it was asked to interrupt`,
+          { source: client.origin, cause: error },
+        );
       throw error;
     } finally {
       stop.abort();
@@ -334,6 +387,8 @@ export function createA1111Engine(options: A1111EngineOptions): Engine {
       const { signal, onProgress } = generateOptions;
       throwIfAborted(signal);
       const plan = planFor(request);
+      const run = planRun(request, generateOptions, engineId, 'a1111-task');
+      if (run.indices.length === 0) return [];
       const { choice, unit } = await resolve(plan, signal);
       const skeleton =
         plan.pose === undefined
@@ -389,19 +444,39 @@ export function createA1111Engine(options: A1111EngineOptions): Engine {
           : { alwayson_scripts: { controlnet: { args: [controlUnit] } } }),
       };
 
+      // Batches are runs of consecutive indices still to make (seeds are consecutive in a batch).
+      const batches: number[][] = [];
+      for (const k of run.indices) {
+        const last = batches[batches.length - 1];
+        const tail = last?.[last.length - 1];
+        if (last !== undefined && tail === k - 1 && last.length < maxBatch) last.push(k);
+        else batches.push([k]);
+      }
       const candidates: Candidate[] = [];
-      report({ stage: 'sampling', done: 0, total, fraction: 0 });
-      for (let start = 0; start < total; start += maxBatch) {
+      let done = total - run.indices.length;
+      report({ stage: 'sampling', done, total, fraction: 0 });
+      for (const batch of batches) {
         throwIfAborted(signal);
-        const size = Math.min(maxBatch, total - start);
+        const start = batch[0] as number;
+        const size = batch.length;
         const seed = request.seed + start;
+        // A1111 answers only on the connection that asked (§2.1, §2.7): a job of a run that
+        // crashed cannot be collected, so a resumed batch is sent again under a new task id.
+        const taskId = `task(${randomId()})`;
+        for (const k of batch)
+          await run.record({ index: k, engine: engineId, kind: 'a1111-task', id: taskId });
+        throwIfAborted(signal);
         const began = now().getTime();
         let shown = 0;
-        const answer = await post({ ...base, seed, batch_size: size }, signal, (fraction) => {
-          if (fraction <= shown) return;
-          shown = fraction;
-          report({ stage: 'sampling', done: start, total, fraction });
-        });
+        const answer = await post(
+          { ...base, seed, batch_size: size, force_task_id: taskId },
+          signal,
+          (fraction) => {
+            if (fraction <= shown) return;
+            shown = fraction;
+            report({ stage: 'sampling', done, total, fraction });
+          },
+        );
         const info = parseInfo(answer.info);
         const images = pickImages(answer.images, info, seed, size, choice);
         const elapsed = now().getTime() - began;
@@ -425,27 +500,29 @@ export function createA1111Engine(options: A1111EngineOptions): Engine {
                 controlnetModule: controlUnit.module,
                 controlnetWeight: controlUnit.weight,
               }),
+          taskId,
           server: client.origin,
         };
-        for (const [k, encoded] of images.entries()) {
+        for (const [i, encoded] of images.entries()) {
           const image = await candidatePng(
             decodeBase64(encoded),
             service,
-            `image ${k + 1} of ${size} (seed ${seed + k})`,
+            `image ${i + 1} of ${size} (seed ${seed + i})`,
           );
-          candidates.push(
-            makeCandidate(request, {
-              engine: engineId,
-              image,
-              seed: seed + k,
-              parameters,
-              totalMs: elapsed / size,
-              createdAt: now(),
-            }),
-          );
+          const candidate = makeCandidate(request, {
+            engine: engineId,
+            image,
+            seed: seed + i,
+            parameters,
+            totalMs: elapsed / size,
+            createdAt: now(),
+          });
+          candidates.push(candidate);
+          await run.deliver(candidate, start + i);
+          done++;
+          throwIfAborted(signal);
+          report({ stage: 'sampling', done, total, fraction: 1 });
         }
-        throwIfAborted(signal);
-        report({ stage: 'sampling', done: candidates.length, total, fraction: 1 });
       }
       return candidates;
     },
@@ -454,6 +531,11 @@ export function createA1111Engine(options: A1111EngineOptions): Engine {
       // Nothing to release: no connection outlives a call, and the lists are plain data.
     },
   };
+}
+
+/** The largest txt2img answer accepted for a batch: 24 MiB per image, plus 1 MiB for the rest. */
+export function answerBytes(batchSize: number): number {
+  return (Math.max(1, batchSize) * 24 + 1) * 1024 * 1024;
 }
 
 /** The local checks: target, count, seed, size and controls, before the server is asked anything. */

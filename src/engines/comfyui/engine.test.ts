@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,12 @@ import {
   type FakeComfy,
   type FakeComfyOptions,
 } from '../../testing/index.js';
-import type { EngineProgress, GenerationRequest } from '../types.js';
+import {
+  engineProgressSchema,
+  type EngineProgress,
+  type GenerationRequest,
+  type RemoteJobRef,
+} from '../types.js';
 import { describeComfyError, parseBinaryEvent, parseTextEvent } from './client.js';
 import { createComfyEngine, type ComfyEngineOptions } from './engine.js';
 
@@ -73,7 +79,11 @@ const engineFor = (server: FakeComfy, extra: Partial<ComfyEngineOptions> = {}) =
 
 engineContract('comfyui (fake ComfyUI)', async () => {
   const server = await fake();
-  return { engine: engineFor(server), request: requestFor(compile(), { count: 2 }) };
+  return {
+    engine: engineFor(server),
+    request: requestFor(compile(), { count: 2 }),
+    remote: { jobs: () => server.queuedCount(), collects: true },
+  };
 });
 
 describe('comfyui engine: what it sends', () => {
@@ -209,9 +219,11 @@ describe('comfyui engine: what it sends', () => {
     const previews = sampled.filter((p) => p.preview !== undefined);
     expect(previews).toHaveLength(2);
     expect(previews[0]?.preview?.format).toBe('jpeg');
-    expect(Array.from(previews[1]?.preview?.image.subarray(0, 3) ?? [])).toEqual([
-      0xff, 0xd8, 0xff,
-    ]);
+    const preview = Buffer.from(previews[1]?.preview?.base64 ?? '', 'base64');
+    expect(Array.from(preview.subarray(0, 3))).toEqual([0xff, 0xd8, 0xff]);
+    // Every event is plain JSON that the shared schema accepts after a round trip.
+    for (const event of sampled)
+      expect(engineProgressSchema.parse(JSON.parse(JSON.stringify(event)))).toEqual(event);
   });
 });
 
@@ -325,16 +337,17 @@ describe('comfyui engine: what the server lacks or refuses', () => {
 });
 
 describe('comfyui engine: faults', () => {
-  it('server down at start: ENGINE_UNREACHABLE after retries, nothing left open', async () => {
+  it('server down at start (a typo in a local URL): ENGINE_UNREACHABLE at once, naming the URL, nothing left open', async () => {
     const before = resourceCounts();
     const port = await closedPort();
     const error = await rejection(
-      createComfyEngine({ url: `http://127.0.0.1:${port}`, ...fast }).generate(
-        requestFor(compile()),
-      ),
+      // Default retries and backoff: a refused loopback port is not retried at all.
+      createComfyEngine({ url: `http://127.0.0.1:${port}` }).generate(requestFor(compile())),
     );
     expect(error.code).toBe('ENGINE_UNREACHABLE');
-    expect(error.message).toContain('3 tries');
+    expect(error.message).toContain(`http://127.0.0.1:${port}`);
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).not.toContain('tries');
     expect(await leakedResources(before)).toEqual([]);
   });
 
@@ -552,5 +565,178 @@ describe('comfyui WebSocket protocol', () => {
     expect(parseBinaryEvent(new Uint8Array([0, 0, 0, 3, 0, 0, 0, 1, 65]))).toBeUndefined();
     expect(parseTextEvent('{"type":"crystools.monitor","data":{}}')).toBeUndefined();
     expect(parseTextEvent('not json')).toBeUndefined();
+  });
+});
+
+describe('comfyui engine: resumable runs', () => {
+  it('records each prompt id before posting it, and a resumed run collects from /history without posting', async () => {
+    const server = await fake();
+    const recorded: Array<{ id: string; known: boolean }> = [];
+    const jobs: RemoteJobRef[] = [];
+    const first = await engineFor(server, { keepHistory: true }).generate(
+      requestFor(compile(), { count: 2 }),
+      {
+        onRemoteJob: (job) => {
+          jobs.push(job);
+          // Recorded while the server has never heard of it: a crash now loses nothing.
+          recorded.push({ id: job.id, known: server.prompts.has(job.id) });
+        },
+      },
+    );
+    expect(recorded.map((r) => r.known)).toEqual([false, false]);
+    expect(jobs.map((j) => [j.index, j.kind, j.engine])).toEqual([
+      [0, 'comfyui-prompt', 'comfyui'],
+      [1, 'comfyui-prompt', 'comfyui'],
+    ]);
+    expect(first.map((c) => c.parameters['promptId'])).toEqual(jobs.map((j) => j.id));
+    const queued = server.queuedCount();
+
+    // A replay of the whole run (nothing stored yet) collects both finished prompts.
+    const replay = await engineFor(server).generate(requestFor(compile(), { count: 2 }), {
+      resume: jobs,
+      onRemoteJob: () => {
+        throw new Error('nothing new should be recorded');
+      },
+    });
+    expect(server.queuedCount()).toBe(queued);
+    expect(replay.map((c) => Buffer.from(c.image).toString('base64'))).toEqual(
+      first.map((c) => Buffer.from(c.image).toString('base64')),
+    );
+    expect(Math.max(...server.queuedTimes.values())).toBe(1);
+    // Collected, then cleaned: the entries are gone from the shared history.
+    expect(server.history.size).toBe(0);
+  });
+
+  it('collects resumed prompts that are still queued by waiting on them, and posts only one it never saw', async () => {
+    const server = await fake({ paused: true });
+    const jobs: RemoteJobRef[] = [];
+    const stop = new AbortController();
+    // The first process queues both prompts, then is gone (here: left waiting, later stopped).
+    const first = engineFor(server, { keepHistory: true }).generate(
+      requestFor(compile(), { count: 3 }),
+      { signal: stop.signal, onRemoteJob: (job) => void jobs.push(job) },
+    );
+    first.catch(() => undefined);
+    while (server.queuedCount() < 3) await delay(5);
+    // Index 2 is as if the crash came between recording and posting: the server never saw it.
+    const lost: RemoteJobRef = {
+      index: 2,
+      engine: 'comfyui',
+      kind: 'comfyui-prompt',
+      id: 'recorded-never-posted',
+    };
+    const resumed = engineFor(server).generate(requestFor(compile(), { count: 3 }), {
+      resume: [...jobs.slice(0, 2), lost],
+      onProgress: (p) => {
+        if (p.stage === 'queued') server.resume();
+      },
+    });
+    const candidates = await resumed;
+    expect(candidates.map((c) => c.seed)).toEqual([1234, 1235, 1236]);
+    expect(candidates.map((c) => c.parameters['promptId'])).toEqual([
+      jobs[0]?.id,
+      jobs[1]?.id,
+      'recorded-never-posted',
+    ]);
+    // Three queued by the first process, one by the resumed one: only the prompt it never saw.
+    expect(server.queuedCount()).toBe(4);
+    expect(server.queuedTimes.get('recorded-never-posted')).toBe(1);
+    expect(server.queuedTimes.get(jobs[0]?.id ?? '')).toBe(1);
+    // The first process, had it lived, would have got the same prompts; stop it either way.
+    stop.abort();
+    await Promise.allSettled([first]);
+  });
+
+  it('refuses resume refs of another engine, naming the field', async () => {
+    const server = await fake();
+    const error = await rejection(
+      engineFor(server).generate(requestFor(compile()), {
+        resume: [{ index: 0, engine: 'openai', kind: 'openai-idempotency', id: 'k' }],
+      }),
+    );
+    expect(error.code).toBe('USAGE');
+    expect(error.issues[0]?.path).toBe('resume[0].kind');
+    expect(server.queuedCount()).toBe(0);
+  });
+});
+
+describe('comfyui engine: hostile answers', () => {
+  it('refuses a huge JSON answer at the per-route cap while it streams', async () => {
+    const before = resourceCounts();
+    const server = await startFakeComfy({ faults: { object_info: ['huge'] } });
+    const error = await rejection(
+      engineFor(server, { retries: 0 }).generate(requestFor(compile())),
+    );
+    expect(error.code).toBe('ENGINE_FAILED');
+    expect(error.message).toContain('GET /object_info');
+    expect(error.message).toContain(`${20 * 1024 * 1024}-byte limit (maxJsonBytes)`);
+    await server.close();
+    expect(await leakedResources(before)).toEqual([]);
+  });
+
+  it('refuses a redirect to another host: nothing reaches it', async () => {
+    const elsewhere = await fake();
+    const server = await fake({ faults: { object_info: ['redirect'] }, redirectTo: elsewhere.url });
+    const error = await rejection(engineFor(server).generate(requestFor(compile())));
+    expect(error.code).toBe('ENGINE_REJECTED');
+    expect(error.message).toContain('redirect (302)');
+    expect(error.message).toContain('to another origin are refused');
+    expect(elsewhere.requests).toEqual([]);
+    expect(server.queuedCount()).toBe(0);
+  });
+
+  it('refuses an image bomb from /view by its header, before decoding it', async () => {
+    const server = await fake({ faults: { view: ['bomb'] } });
+    const error = await rejection(engineFor(server).generate(requestFor(compile())));
+    expect(error.code).toBe('ENGINE_FAILED');
+    expect(error.message).toMatch(/7070/);
+    expect(error.message).toMatch(/IMAGE_TOO_LARGE|pixels/);
+    // The prompt was ours: its entry is still cleaned up.
+    expect(server.history.size).toBe(0);
+  });
+
+  it('on cancel, waits for the running prompt to stop (cancelWaitMs) so its history entry is deleted', async () => {
+    const server = await fake({ stepMs: 120 });
+    const controller = new AbortController();
+    const warnings: string[] = [];
+    const error = await rejection(
+      engineFor(server, { cancelWaitMs: 10_000, onWarning: (w) => warnings.push(w) }).generate(
+        requestFor(compile()),
+        {
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.step === 1) controller.abort();
+          },
+        },
+      ),
+    );
+    expect(error.code).toBe('ABORTED');
+    expect(warnings).toEqual([]);
+    expect(server.history.size).toBe(0);
+  });
+
+  it('on cancel, warns when the prompt does not stop within cancelWaitMs: its entry stays', async () => {
+    const server = await fake({ stepMs: 400 });
+    const controller = new AbortController();
+    const warnings: string[] = [];
+    const error = await rejection(
+      engineFor(server, { cancelWaitMs: 30, onWarning: (w) => warnings.push(w) }).generate(
+        requestFor(compile()),
+        {
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.step === 1) controller.abort();
+          },
+        },
+      ),
+    );
+    expect(error.code).toBe('ABORTED');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('within 30 ms (cancelWaitMs)');
+    expect(warnings[0]).toContain('history entry');
+    expect(error.message).toContain('cancelWaitMs');
+    // The prompt stops at its next step and its entry appears after our clean-up.
+    for (let i = 0; i < 200 && server.history.size === 0; i++) await delay(20);
+    expect(server.history.size).toBe(1);
   });
 });

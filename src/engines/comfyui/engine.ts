@@ -16,8 +16,8 @@ import {
   referenceFor,
   type PoseSkeletonSource,
 } from '../controls.js';
-import { candidatePng } from '../remote/images.js';
-import { checkCount, checkSeedRange, makeCandidate, throwIfAborted } from '../request.js';
+import { candidatePng, engineImagePixels } from '../remote/images.js';
+import { checkCount, checkSeedRange, makeCandidate, planRun, throwIfAborted } from '../request.js';
 import type {
   Candidate,
   Engine,
@@ -64,6 +64,12 @@ export interface ComfyEngineOptions {
   readonly pollMs?: number;
   readonly retries?: number;
   readonly backoffMs?: number;
+  /** How long a cancel waits for the running prompt to stop before leaving its history entry (default 30 s). */
+  readonly cancelWaitMs?: number;
+  /** Told what clean-up could not do (a history entry left behind); the error says it too. */
+  readonly onWarning?: (message: string) => void;
+  /** Largest image accepted from /view, in pixels, checked from its header before decoding (default 4096 × 4096). */
+  readonly maxImagePixels?: number;
   /** Leave our prompts in the server's history (by default they are deleted after download). */
   readonly keepHistory?: boolean;
   readonly fetch?: typeof globalThis.fetch;
@@ -99,8 +105,10 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
   const randomId = options.randomId ?? (() => randomUUID());
   const pollMs = options.pollMs ?? 1_000;
   const jobTimeoutMs = options.jobTimeoutMs ?? 30 * 60_000;
-  // How long clean-up after a cancel may wait for the interrupted prompt to stop.
-  const cleanupMs = 2_000;
+  // How long clean-up after a cancel may wait for the interrupted prompt to stop (§1.6: ComfyUI
+  // checks for an interrupt between sampling steps only, which take tens of seconds on a CPU).
+  const cancelWaitMs = options.cancelWaitMs ?? 30_000;
+  const imageLimits = { maxPixels: options.maxImagePixels ?? engineImagePixels };
   const skeletons =
     options.poseSkeleton ??
     (options.vision === undefined ? undefined : poseSkeletonFromVision(options.vision));
@@ -153,10 +161,12 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
             ],
           },
         );
+      const run = planRun(request, generateOptions, 'comfyui', 'comfyui-prompt');
+      if (run.indices.length === 0) return [];
       const total = request.count;
       // `done` counts finished candidates: events of a later prompt may arrive before an earlier
       // one is downloaded, and the count must never go back.
-      let completed = 0;
+      let completed = total - run.indices.length;
       const report = (progress: Omit<EngineProgress, 'done' | 'total'>) =>
         onProgress?.({ ...progress, done: completed, total });
       report({ stage: 'discovering the server' });
@@ -193,39 +203,55 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
       // Check the graph against the server before uploading anything: fail early, leave nothing behind.
       graphFor(request.seed, 0, placeholderUploads(pose, placeholders));
       throwIfAborted(signal);
-
-      report({ stage: 'uploading references' });
-      const uploads = await uploadImages(request, pose, { width, height }, job, signal);
-      const graphs = Array.from({ length: total }, (_, k) =>
-        graphFor(request.seed + k, k, uploads),
-      );
-
       const clientId = randomId();
-      const promptIds = graphs.map(() => randomId());
+      // Our own prompt ids (§1.1): each is recorded before it is posted, so a replay can find it.
+      const promptIds = new Map<number, string>(
+        run.indices.map((k) => [k, run.resumed.get(k)?.id ?? randomId()]),
+      );
+      const ids = [...promptIds.values()];
+      const indexOf = new Map([...promptIds].map(([k, id]) => [id, k]));
+      const graphs = new Map<number, ComfyGraph>();
       const finished = new Set<string>();
       const watches = new Map<string, PromptWatch>();
       let socket: ComfySocket | undefined;
       let unfollow: () => void = () => undefined;
-      let queuedAny = false;
+      let ownsAny = false;
       try {
+        // A recorded prompt the server still knows (queued, running or in /history) is collected,
+        // never posted again. /queue is read before /history: ComfyUI writes the history entry
+        // before it takes a prompt off the running list, so nothing falls between the two reads.
+        const toQueue = await unknownPrompts(run.indices.filter((k) => run.resumed.has(k)));
+        for (const k of run.indices) if (!run.resumed.has(k)) toQueue.push(k);
+        toQueue.sort((x, y) => x - y);
+        ownsAny = toQueue.length < run.indices.length;
         socket = await client.connect(clientId, signal).catch((error: unknown) => {
           if (error instanceof PortraitistError && error.code === 'ABORTED') throw error;
           // Without events the run still completes: /history is polled either way.
           return undefined;
         });
         unfollow = follow(socket);
-        report({ stage: 'queueing' });
-        for (let k = 0; k < total; k++) {
-          await client.queue(
-            graphs[k] as ComfyGraph,
-            { clientId, promptId: promptIds[k] as string },
-            signal,
-          );
-          queuedAny = true;
+        if (toQueue.length > 0) {
+          report({ stage: 'uploading references' });
+          const uploads = await uploadImages(request, pose, { width, height }, job, signal);
+          for (const k of toQueue) graphs.set(k, graphFor(request.seed + k, k, uploads));
+          report({ stage: 'queueing' });
+          for (const k of toQueue) {
+            const promptId = promptIds.get(k) as string;
+            if (!run.resumed.has(k))
+              await run.record({
+                index: k,
+                engine: 'comfyui',
+                kind: 'comfyui-prompt',
+                id: promptId,
+              });
+            throwIfAborted(signal);
+            ownsAny = true;
+            await client.queue(graphs.get(k) as ComfyGraph, { clientId, promptId }, signal);
+          }
         }
         const candidates: Candidate[] = [];
-        for (let k = 0; k < total; k++) {
-          const promptId = promptIds[k] as string;
+        for (const k of run.indices) {
+          const promptId = promptIds.get(k) as string;
           const started = performance.now();
           const entry = await waitForPrompt(promptId, k);
           finished.add(promptId);
@@ -238,76 +264,125 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
               await client.view(file, signal),
               'ComfyUI',
               `the image ${file.subfolder === '' ? '' : `${file.subfolder}/`}${file.filename}`,
+              imageLimits,
             ),
           );
-          candidates.push(
-            makeCandidate(request, {
-              engine: 'comfyui',
-              image: png,
-              seed: request.seed + k,
-              parameters: {
-                ...(checkpoint === undefined ? { workflow: 'template' } : { checkpoint }),
-                ...(compiled.params.sampler === null ? {} : { sampler: compiled.params.sampler }),
-                ...(compiled.params.scheduler === null
-                  ? {}
-                  : { scheduler: compiled.params.scheduler }),
-                ...(compiled.params.steps === null ? {} : { steps: compiled.params.steps }),
-                ...(compiled.params.guidance === null
-                  ? {}
-                  : { guidance: compiled.params.guidance }),
-                ...(uploads.pose === undefined ? {} : { poseControl: true }),
-                promptId,
-                server: client.origin,
-              },
-              // The first candidate also carries discovery and upload; later ones their own wait.
-              totalMs: k === 0 ? performance.now() - began : performance.now() - started,
-              createdAt: now(),
-            }),
-          );
-          completed = k + 1;
+          const candidate = makeCandidate(request, {
+            engine: 'comfyui',
+            image: png,
+            seed: request.seed + k,
+            parameters: {
+              ...(checkpoint === undefined ? { workflow: 'template' } : { checkpoint }),
+              ...(compiled.params.sampler === null ? {} : { sampler: compiled.params.sampler }),
+              ...(compiled.params.scheduler === null
+                ? {}
+                : { scheduler: compiled.params.scheduler }),
+              ...(compiled.params.steps === null ? {} : { steps: compiled.params.steps }),
+              ...(compiled.params.guidance === null ? {} : { guidance: compiled.params.guidance }),
+              ...(pose === undefined || template !== undefined ? {} : { poseControl: true }),
+              promptId,
+              server: client.origin,
+            },
+            // The first candidate also carries discovery and upload; later ones their own wait.
+            totalMs:
+              candidates.length === 0 ? performance.now() - began : performance.now() - started,
+            createdAt: now(),
+          });
+          candidates.push(candidate);
+          await run.deliver(candidate, k);
+          completed++;
           report({ stage: 'candidate done', fraction: 1 });
         }
         return candidates;
       } catch (error) {
-        const unfinished = promptIds.filter((id) => !finished.has(id));
-        if (queuedAny && unfinished.length > 0) {
+        const unfinished = ids.filter((id) => !finished.has(id));
+        let warning: string | undefined;
+        if (ownsAny && unfinished.length > 0) {
           // Stop what we started: interrupt the one running (a no-op for the others), drop the rest.
           await Promise.allSettled(unfinished.map((id) => client.interrupt(id)));
           await client.deleteQueued(unfinished).catch(() => undefined);
-          // The interrupted prompt reaches /history only once it has stopped: wait for it (briefly)
-          // so the clean-up below can delete it too.
-          if (options.keepHistory !== true) await settled(unfinished);
+          // ComfyUI checks for an interrupt only between sampling steps, and the interrupted prompt
+          // reaches /history only once it has stopped: wait for it (up to cancelWaitMs) so the
+          // clean-up below can delete its entry, and say so when it is left behind.
+          if (options.keepHistory !== true) warning = await settled(unfinished);
+          if (warning !== undefined) options.onWarning?.(warning);
         }
         if (
           signal?.aborted === true &&
           !(error instanceof PortraitistError && error.code === 'ABORTED')
         )
-          throw new PortraitistError('ABORTED', 'generation was cancelled', { cause: error });
+          throw new PortraitistError(
+            'ABORTED',
+            `generation was cancelled${warning === undefined ? '' : `; ${warning}`}`,
+            { cause: error },
+          );
+        if (warning !== undefined && error instanceof PortraitistError)
+          throw new PortraitistError(error.code, `${error.message}; ${warning}`, {
+            issues: error.issues,
+            ...(error.source === undefined ? {} : { source: error.source }),
+            cause: error,
+          });
         throw error;
       } finally {
         unfollow();
         socket?.close();
-        if (options.keepHistory !== true && queuedAny)
-          await client.deleteHistory(promptIds).catch(() => undefined);
+        if (options.keepHistory !== true && ownsAny)
+          await client.deleteHistory(ids).catch(() => undefined);
       }
 
-      /** Waits up to `cleanupMs` for the first of `ids` that is still running to reach /history. */
-      async function settled(ids: readonly string[]): Promise<void> {
-        const deadline = performance.now() + cleanupMs;
-        while (performance.now() < deadline) {
-          const queue = await client.queued().catch(() => undefined);
-          if (queue === undefined || !ids.some((id) => queue.running.includes(id))) return;
-          await delay(Math.min(50, pollMs));
+      /** The resumed indices whose prompt the server has never heard of (or has forgotten). */
+      async function unknownPrompts(indices: readonly number[]): Promise<number[]> {
+        if (indices.length === 0) return [];
+        const queue = await client.queued(signal);
+        const unknown: number[] = [];
+        for (const k of indices) {
+          const id = promptIds.get(k) as string;
+          if (queue.running.includes(id) || queue.pending.includes(id)) continue;
+          if ((await client.history(id, signal)) !== undefined) continue;
+          unknown.push(k);
+        }
+        return unknown;
+      }
+
+      /**
+       * Waits up to `cancelWaitMs` for our running prompt to stop (its `execution_interrupted`
+       * event wakes the wait; /queue says when it has left the running list). Returns a warning when
+       * it did not stop in time: its history entry will then appear after our clean-up.
+       */
+      async function settled(unfinished: readonly string[]): Promise<string | undefined> {
+        const deadline = performance.now() + cancelWaitMs;
+        for (;;) {
+          // Bounded by what is left of the wait: a hanging server must not stretch it.
+          const left0 = Math.max(1, Math.ceil(deadline - performance.now()));
+          const queue = await client.queued(AbortSignal.timeout(left0)).catch(() => undefined);
+          const running =
+            queue === undefined ? undefined : unfinished.find((id) => queue.running.includes(id));
+          if (queue !== undefined && running === undefined) return undefined;
+          const left = deadline - performance.now();
+          if (left <= 0)
+            return `ComfyUI did not stop ${running === undefined ? 'our running prompt' : `prompt ${running}`} within ${cancelWaitMs} ms (cancelWaitMs)${queue === undefined ? ', or its queue could not be read' : ''}; its history entry, with the prompt text, stays on ${client.origin} until deleted there`;
+          const watch = running === undefined ? undefined : watchOf(running);
+          if (watch?.interrupted === true && watch.signalled) {
+            // The event came: the entry follows at once; poll quickly for it.
+            watch.signalled = false;
+            await delay(Math.min(20, left));
+            continue;
+          }
+          const nap = new AbortController();
+          if (watch !== undefined) watch.sleeper = () => nap.abort();
+          await delay(Math.min(pollMs, 250, left), undefined, { signal: nap.signal }).catch(
+            () => undefined,
+          );
+          if (watch !== undefined) watch.sleeper = undefined;
         }
       }
 
       /** Routes WebSocket events of our prompts to progress reports and to the waiting loop. */
       function follow(socket: ComfySocket | undefined): () => void {
         if (socket === undefined) return () => undefined;
-        const indexOf = new Map(promptIds.map((id, k) => [id, k]));
-        let current = promptIds[0];
+        let current: string | undefined = ids[0];
         const title = (index: number, id: string | null) => {
-          const node = id === null ? undefined : graphs[index]?.[id];
+          const node = id === null ? undefined : graphs.get(index)?.[id];
           return node === undefined ? undefined : (node._meta?.title ?? node.class_type);
         };
         return socket.listen((event) => {
@@ -320,7 +395,10 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
             case 'preview':
               report({
                 stage: 'sampling',
-                preview: { image: event.image, format: event.format },
+                preview: {
+                  format: event.format,
+                  base64: Buffer.from(event.image).toString('base64'),
+                },
               });
               break;
             case 'execution_start':
@@ -352,8 +430,11 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
               );
               watch.wake();
               break;
-            case 'execution_success':
             case 'execution_interrupted':
+              watch.interrupted = true;
+              watch.wake();
+              break;
+            case 'execution_success':
               watch.wake();
               break;
             case 'executed':
@@ -461,6 +542,8 @@ export function createComfyEngine(options: ComfyEngineOptions): Engine {
 /** What the waiting loop knows of one prompt from the event stream. */
 interface PromptWatch {
   signalled: boolean;
+  /** `execution_interrupted` came for it (a broadcast, §1.8). */
+  interrupted?: boolean;
   failure?: PortraitistError;
   sleeper?: () => void;
   wake(): void;

@@ -49,6 +49,8 @@ engineContract(
   'local',
   async () => ({ engine: createLocalEngine({ vision, segmenter }), request }),
   async () => undefined,
+  // Every call analyses and segments the photo on the CPU: minutes on a loaded 2-core machine.
+  { timeoutMs: 300_000 },
 );
 
 describe('local engine', () => {

@@ -39,7 +39,7 @@ import type {
   GenerateOptions,
   GenerationRequest,
 } from '../types.js';
-import { checkCount, referenceProvenance, throwIfAborted } from '../request.js';
+import { checkCount, planRun, referenceProvenance, throwIfAborted } from '../request.js';
 
 /** Which reference photo the darkroom starts from, in order of preference. */
 const startingRoles: readonly ReferenceRole[] = [
@@ -139,6 +139,22 @@ export function createLocalEngine(options: LocalEngineOptions): Engine {
       const { signal, onProgress } = generateOptions;
       check(signal);
       checkCount(request.count, capabilities.maxCount);
+      // Nothing remote: no jobs to record or collect, so `resume` refs are refused by kind.
+      const run = planRun(request, { ...generateOptions, resume: [] }, 'local', 'comfyui-prompt');
+      if ((generateOptions.resume ?? []).length > 0)
+        throw new PortraitistError(
+          'USAGE',
+          'the local engine queues no remote jobs, so there is nothing to resume',
+          {
+            issues: [
+              {
+                path: 'resume',
+                message: 'expected no remote jobs for `resume` with the local engine',
+              },
+            ],
+          },
+        );
+      const skipped = request.count - run.indices.length;
       const start = startingRoles
         .map((role) => request.references.find((r) => r.role === role))
         .find((r) => r !== undefined);
@@ -157,7 +173,13 @@ export function createLocalEngine(options: LocalEngineOptions): Engine {
           },
         );
       }
-      onProgress?.({ stage: 'reading the reference', done: 0, total: request.count, fraction: 0 });
+      if (run.indices.length === 0) return [];
+      onProgress?.({
+        stage: 'reading the reference',
+        done: skipped,
+        total: request.count,
+        fraction: 0,
+      });
       const photo = await readImage(start.image, { source: start.source });
       const blueprint = await options.vision.analyze(photo);
       if (blueprint.faceIndex === null) {
@@ -185,7 +207,8 @@ export function createLocalEngine(options: LocalEngineOptions): Engine {
       const vocabularyGrade = findEntry(grades as readonly Grade[], brief.aesthetic?.grade ?? '');
       const lightTarget = relightTarget(brief);
       const candidates: Candidate[] = [];
-      for (let k = 0; k < request.count; k++) {
+      for (const [position, k] of run.indices.entries()) {
+        const done = skipped + position;
         const began = performance.now();
         const seed = request.seed + k;
         const next = random(seed);
@@ -196,7 +219,7 @@ export function createLocalEngine(options: LocalEngineOptions): Engine {
           contrast: Math.round((next() - 0.5) * 15) / 100,
         };
         const report = (stage: string, fraction: number) =>
-          onProgress?.({ stage, done: k, total: request.count, fraction });
+          onProgress?.({ stage, done, total: request.count, fraction });
         let image: RgbImage = photo;
         const deltas = expressionDeltas(brief, blueprint, variation.expressionStrength);
         if (deltas !== undefined) {
@@ -252,7 +275,7 @@ export function createLocalEngine(options: LocalEngineOptions): Engine {
           });
         }
         const png = new Uint8Array(await encodePng(image));
-        candidates.push({
+        const candidate: Candidate = {
           image: png,
           seed,
           engine: 'local',
@@ -268,8 +291,16 @@ export function createLocalEngine(options: LocalEngineOptions): Engine {
             references: referenceProvenance(request.references),
             createdAt: now().toISOString(),
           },
+        };
+        candidates.push(candidate);
+        await run.deliver(candidate, k);
+        check(signal);
+        onProgress?.({
+          stage: 'candidate done',
+          done: done + 1,
+          total: request.count,
+          fraction: 1,
         });
-        onProgress?.({ stage: 'candidate done', done: k + 1, total: request.count, fraction: 1 });
       }
       return candidates;
     },

@@ -15,7 +15,7 @@ import {
   type FakeOpenAiOptions,
 } from '../../testing/index.js';
 import { createOpenAiEngine, type OpenAiEngineOptions } from '../index.js';
-import type { Engine, GenerationRequest, ReferenceImage } from '../types.js';
+import type { Engine, GenerationRequest, ReferenceImage, RemoteJobRef } from '../types.js';
 
 const KEY = 'sk-test-portraitist-0123456789';
 
@@ -102,7 +102,7 @@ engineContract(
     const fake = await startFakeOpenAi({ apiKey: KEY, renderer });
     const engine = createOpenAiEngine({ apiKey: KEY, baseURL: fake.url, maxRetries: 0 });
     fakes.set(engine, fake);
-    return { engine, request };
+    return { engine, request, remote: { jobs: () => fake.generationCount(), collects: true } };
   },
   async ({ engine }) => {
     await engine.dispose();
@@ -710,5 +710,76 @@ describe('fake OpenAI: refuses what the real API refuses', () => {
       await fake.close();
     }
     expect(await leakedResources(before)).toEqual([]);
+  });
+});
+
+describe('openai engine: idempotency keys and redirects', () => {
+  it('sends one Idempotency-Key per batch, derived from the request, the same on an SDK retry', async () => {
+    await withFake(
+      { fault: (n) => (n === 0 ? 'drop' : undefined) },
+      { maxRetries: 1 },
+      async (engine, fake) => {
+        const jobs: RemoteJobRef[] = [];
+        const keysSeen: number[] = [];
+        const candidates = await engine.generate(request, {
+          onRemoteJob: (job) => {
+            jobs.push(job);
+            keysSeen.push(apiRequests(fake).length);
+          },
+        });
+        expect(candidates).toHaveLength(2);
+        const sent = apiRequests(fake).map((r) => r.headers['idempotency-key']);
+        expect(sent).toHaveLength(2);
+        expect(sent[0]).toMatch(/^portraitist-[0-9a-f]{48}$/);
+        expect(sent[1]).toBe(sent[0]);
+        // Recorded before anything was sent; one key for the batch, on both indices.
+        expect(keysSeen).toEqual([0, 0]);
+        expect(jobs.map((j) => [j.index, j.kind, j.id])).toEqual([
+          [0, 'openai-idempotency', sent[0]],
+          [1, 'openai-idempotency', sent[0]],
+        ]);
+        expect(fake.generationCount()).toBe(1);
+        // Another request (another seed) gets another key.
+        await engine.generate({ ...request, seed: 7 });
+        expect(apiRequests(fake)[2]?.headers['idempotency-key']).not.toBe(sent[0]);
+      },
+    );
+  });
+
+  it('a replay after a crash reuses the recorded key: the server answers it again and bills nothing', async () => {
+    await withFake({}, {}, async (engine, fake) => {
+      const jobs: RemoteJobRef[] = [];
+      await rejection(
+        engine.generate(request, {
+          onRemoteJob: (job) => void jobs.push(job),
+          onCandidate: () => {
+            throw new PortraitistError('INTERNAL', 'the store went away');
+          },
+        }),
+      );
+      expect(fake.generationCount()).toBe(1);
+      const [second] = await engine.generate(request, {
+        resume: jobs,
+        skipIndices: new Set([0]),
+      });
+      expect(second?.seed).toBe(43);
+      expect(fake.generationCount()).toBe(1);
+      expect(fake.replayed).toEqual([jobs[0]?.id]);
+    });
+  });
+
+  it('refuses a redirect: the key and the prompt go nowhere else', async () => {
+    await withFake(
+      { fault: { status: 302, headers: { location: 'http://192.0.2.1/v1/images/generations' } } },
+      { maxRetries: 2 },
+      async (engine, fake) => {
+        const error = await rejection(engine.generate(request));
+        expect(error.code).toBe('ENGINE_REJECTED');
+        expect(error.message).toContain('redirect (302)');
+        expect(error.issues[0]?.path).toBe('baseURL');
+        expect(error.message).not.toContain(KEY);
+        expect(apiRequests(fake)).toHaveLength(1);
+      },
+    );
   });
 });

@@ -2,6 +2,7 @@
 // through the official `openai` package (reference/backends.md §3). The SDK owns the connection,
 // timeouts and retries; this file shapes requests for the chosen model, checks every answer, and
 // maps every failure to our error codes without ever repeating the API key.
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import OpenAI, {
   APIConnectionError,
@@ -17,7 +18,14 @@ import type { ControlRequest } from '../../prompt/index.js';
 import { referenceFor } from '../controls.js';
 import { candidatePng } from '../remote/images.js';
 import { parseAnswer } from '../remote/validate.js';
-import { checkCount, checkSeedRange, makeCandidate, throwIfAborted } from '../request.js';
+import {
+  checkCount,
+  checkSeedRange,
+  makeCandidate,
+  planRun,
+  referenceProvenance,
+  throwIfAborted,
+} from '../request.js';
 import type {
   Candidate,
   Engine,
@@ -271,6 +279,15 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal, aborted: () => E
 }
 
 /**
+ * The idempotency key of one batch: a hash of everything the request sends plus the batch's place
+ * in the run, so the same request replayed (after a crash, by a queue) reuses the key.
+ */
+export function idempotencyKey(parts: Readonly<Record<string, unknown>>): string {
+  const digest = createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  return `portraitist-${digest.slice(0, 48)}`;
+}
+
+/**
  * An engine on the OpenAI Images API (target `gpt-image`). OpenAI takes no seed: each candidate's
  * `seed` is request.seed + k for bookkeeping only, and its parameters say `seed_honoured: false`.
  */
@@ -290,7 +307,9 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
       project: options.project ?? null,
       timeout: options.timeoutMs ?? 10 * 60 * 1000,
       maxRetries: options.maxRetries ?? 2,
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      // Redirects are not followed: the key and the prompt would go wherever a proxy (or whoever
+      // answers for it) points. A 3xx reaches the SDK as an error status, reported below.
+      fetch: (url, init) => fetchImpl(url, { ...init, redirect: 'manual' }),
     });
   const origin = shownOrigin(client.baseURL);
   const timeoutMs = client.timeout;
@@ -396,6 +415,15 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
         );
       if (status === 408)
         return make('ENGINE_TIMEOUT', `${SERVICE} timed out on ${route} (408): ${said}`);
+      if (status >= 300 && status < 400)
+        return make(
+          'ENGINE_REJECTED',
+          `${SERVICE} at ${origin} answered ${route} with a redirect (${status}); redirects are not followed, so the key and prompt go nowhere else: set \`baseURL\` to the API itself`,
+          named(
+            'baseURL',
+            `expected a \`baseURL\` that answers without a redirect but received ${status}`,
+          ),
+        );
       if (status >= 500 || status === 409)
         return make(
           'ENGINE_FAILED',
@@ -444,7 +472,15 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
     if (signal.aborted) controller.abort();
     else signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const response = await fetchImpl(parsed, { signal: controller.signal });
+      const response = await fetchImpl(parsed, { signal: controller.signal, redirect: 'manual' });
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        throw new PortraitistError(
+          'ENGINE_FAILED',
+          `${what} at ${shown} answered with a redirect (${response.status}); image links are fetched without following redirects`,
+          { source: origin },
+        );
+      }
       if (!response.ok) {
         await response.body?.cancel();
         throw new PortraitistError(
@@ -593,6 +629,8 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
         );
       checkCount(request.count, MAX_COUNT);
       checkSeedRange(request.seed, request.count);
+      const run = planRun(request, generateOptions, 'openai', 'openai-idempotency');
+      if (run.indices.length === 0) return [];
 
       const extra = compiled.params.extra;
       const model =
@@ -643,11 +681,42 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
       const link = linkSignals([generateOptions.signal, disposer.signal]);
       const signal = link.signal;
       const candidates: Candidate[] = [];
+      const wanted = new Set(run.indices);
+      // The batches are laid out from the count alone, never from what is skipped, so a replay
+      // sends the same requests under the same idempotency keys and pays for nothing twice.
+      const batches: Array<{ start: number; n: number }> = [];
+      for (let start = 0; start < request.count; start += rules.maxN)
+        batches.push({ start, n: Math.min(rules.maxN, request.count - start) });
+      let finished = request.count - run.indices.length;
       try {
-        while (candidates.length < request.count) {
+        for (const { start, n } of batches) {
+          const indices = Array.from({ length: n }, (_, i) => start + i);
+          const needed = indices.filter((k) => wanted.has(k));
+          if (needed.length === 0) continue;
           throwIfAborted(signal);
-          const done = candidates.length;
-          const n = Math.min(rules.maxN, request.count - done);
+          const done = finished;
+          const key =
+            indices.map((k) => run.resumed.get(k)?.id).find((id) => id !== undefined) ??
+            idempotencyKey({
+              route,
+              model,
+              prompt,
+              size,
+              quality,
+              format,
+              fidelity: sendFidelity ? fidelity : null,
+              moderation: gpt && !edit ? (options.moderation ?? null) : null,
+              user: options.user ?? null,
+              references: referenceProvenance(request.references).map((r) => [r.role, r.sha256]),
+              seed: request.seed,
+              count: request.count,
+              start,
+              n,
+            });
+          for (const k of needed)
+            if (run.resumed.get(k)?.id !== key)
+              await run.record({ index: k, engine: 'openai', kind: 'openai-idempotency', id: key });
+          throwIfAborted(signal);
           onProgress?.({
             stage: `${edit ? 'editing' : 'generating'} ${n} with ${model}`,
             done,
@@ -656,6 +725,9 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
           });
           throwIfAborted(signal);
           const began = performance.now();
+          // The same key on every retry of the SDK and on every replay of this batch: the API
+          // answers a repeat with the first result instead of making (and billing) it again.
+          const requestOptions = { signal, headers: { 'Idempotency-Key': key } };
           const call = edit
             ? client.images.edit(
                 {
@@ -670,7 +742,7 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
                   ...(sendFidelity ? { input_fidelity: fidelity } : {}),
                   ...(options.user === undefined ? {} : { user: options.user }),
                 },
-                { signal },
+                requestOptions,
               )
             : client.images.generate(
                 {
@@ -685,7 +757,7 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
                     : {}),
                   ...(options.user === undefined ? {} : { user: options.user }),
                 },
-                { signal },
+                requestOptions,
               );
           let answered: { data: unknown; request_id: string | null };
           try {
@@ -710,52 +782,56 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): Engine {
               },
             );
           for (const [i, item] of data.slice(0, n).entries()) {
-            const k = done + i;
+            const k = start + i;
+            if (!wanted.has(k)) continue;
             const what = `image ${k + 1} of ${request.count}`;
             const png = await candidatePng(await imageBytes(item, i, what, signal), SERVICE, what);
             throwIfAborted(signal);
             const tokens = answer.usage;
-            candidates.push(
-              makeCandidate(request, {
-                engine: 'openai',
-                image: png,
-                seed: request.seed + k,
-                parameters: {
-                  model,
-                  endpoint: edit ? 'edits' : 'generations',
-                  size,
-                  quality,
-                  ...(gpt ? { output_format: 'png' } : { response_format: 'b64_json' }),
-                  n,
-                  seed_honoured: false,
-                  ...(sendFidelity ? { input_fidelity: fidelity } : {}),
-                  ...(edit ? { input_images: roles.join(',') } : {}),
-                  ...(options.moderation !== undefined && gpt && !edit
-                    ? { moderation: options.moderation }
-                    : {}),
-                  ...(item.revised_prompt === undefined
-                    ? {}
-                    : { revised_prompt: item.revised_prompt }),
-                  // Usage covers the whole request, that is all `n` images.
-                  ...(tokens?.input_tokens === undefined
-                    ? {}
-                    : { input_tokens: tokens.input_tokens }),
-                  ...(tokens?.output_tokens === undefined
-                    ? {}
-                    : { output_tokens: tokens.output_tokens }),
-                  ...(tokens?.total_tokens === undefined
-                    ? {}
-                    : { total_tokens: tokens.total_tokens }),
-                  ...(answered.request_id === null ? {} : { request_id: answered.request_id }),
-                },
-                // One request made all n images: each gets its share of the time.
-                totalMs: (performance.now() - began) / n,
-                createdAt: now(),
-              }),
-            );
+            const candidate = makeCandidate(request, {
+              engine: 'openai',
+              image: png,
+              seed: request.seed + k,
+              parameters: {
+                model,
+                endpoint: edit ? 'edits' : 'generations',
+                size,
+                quality,
+                ...(gpt ? { output_format: 'png' } : { response_format: 'b64_json' }),
+                n,
+                seed_honoured: false,
+                ...(sendFidelity ? { input_fidelity: fidelity } : {}),
+                ...(edit ? { input_images: roles.join(',') } : {}),
+                ...(options.moderation !== undefined && gpt && !edit
+                  ? { moderation: options.moderation }
+                  : {}),
+                ...(item.revised_prompt === undefined
+                  ? {}
+                  : { revised_prompt: item.revised_prompt }),
+                // Usage covers the whole request, that is all `n` images.
+                ...(tokens?.input_tokens === undefined
+                  ? {}
+                  : { input_tokens: tokens.input_tokens }),
+                ...(tokens?.output_tokens === undefined
+                  ? {}
+                  : { output_tokens: tokens.output_tokens }),
+                ...(tokens?.total_tokens === undefined
+                  ? {}
+                  : { total_tokens: tokens.total_tokens }),
+                ...(answered.request_id === null ? {} : { request_id: answered.request_id }),
+                idempotency_key: key,
+              },
+              // One request made all n images: each gets its share of the time.
+              totalMs: (performance.now() - began) / n,
+              createdAt: now(),
+            });
+            candidates.push(candidate);
+            await run.deliver(candidate, k);
+            finished++;
+            throwIfAborted(signal);
             onProgress?.({
               stage: 'candidate done',
-              done: k + 1,
+              done: finished,
               total: request.count,
               fraction: 1,
             });

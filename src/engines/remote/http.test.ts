@@ -386,7 +386,7 @@ describe('createRemoteClient: error answers', () => {
 });
 
 describe('createRemoteClient: connection faults', () => {
-  it('reports a server that is down as ENGINE_UNREACHABLE after retries + 1 attempts', async () => {
+  it('fails at once, naming the URL, when nothing listens on a loopback port (no retries)', async () => {
     const before = resourceCounts();
     const port = await closedPort();
     let attempts = 0;
@@ -395,49 +395,78 @@ describe('createRemoteClient: connection faults', () => {
       return fetch(input, init);
     };
     const { sleep, delays } = recordingSleep();
-    const remote = client(`http://127.0.0.1:${port}`, { sleep, fetch: counting });
-    const error = await failure(remote.json('/system_stats', answerSchema));
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const remote = client(`http://${host}:${port}`, { sleep, fetch: counting });
+      const error = await failure(remote.json('/system_stats', answerSchema));
+      expect(error.code).toBe('ENGINE_UNREACHABLE');
+      expect(error.message).toContain('TestEngine');
+      expect(error.message).toContain(`http://${host}:${port}`);
+      expect(error.message).toContain('ECONNREFUSED');
+      expect(error.message).not.toContain('tries');
+      // The message names the server; no separate source, so the CLI does not print it twice.
+      expect(error.source).toBeUndefined();
+    }
+    // localhost may try ::1 and 127.0.0.1 inside one fetch; either way one attempt per call.
+    expect(attempts).toBe(2);
+    expect(delays).toEqual([]);
+    expect(await leakedResources(before)).toEqual([]);
+  });
+
+  it('reports a server that drops every connection as ENGINE_UNREACHABLE after retries + 1 attempts', async () => {
+    const before = resourceCounts();
+    const server = await serve((req) => req.socket.destroy());
+    const { sleep, delays } = recordingSleep();
+    const error = await failure(client(server, { sleep }).json('/system_stats', answerSchema));
     expect(error.code).toBe('ENGINE_UNREACHABLE');
     expect(error.message).toContain('TestEngine');
-    expect(error.message).toContain(`http://127.0.0.1:${port}`);
-    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).toContain(server.url);
     expect(error.message).toContain('4 tries');
-    // The message names the server; no separate source, so the CLI does not print it twice.
     expect(error.source).toBeUndefined();
-    expect(error.message).toContain(`http://127.0.0.1:${port}`);
-    expect(attempts).toBe(4);
+    expect(server.requests).toHaveLength(4);
     expect(delays).toEqual([250, 500, 1000]);
+    await server.close();
     expect(await leakedResources(before)).toEqual([]);
   });
 
   it('honours retries and backoffMs', async () => {
-    const port = await closedPort();
+    const server = await serve((req) => req.socket.destroy());
     const { sleep, delays } = recordingSleep();
-    const remote = client(`http://127.0.0.1:${port}`, { sleep, retries: 5, backoffMs: 10 });
+    const remote = client(server, { sleep, retries: 5, backoffMs: 10 });
     const error = await failure(remote.send('/'));
     expect(error.code).toBe('ENGINE_UNREACHABLE');
     expect(error.message).toContain('6 tries');
     expect(delays).toEqual([10, 20, 40, 80, 160]);
 
     const once = recordingSleep();
-    const single = await failure(
-      client(`http://127.0.0.1:${port}`, { sleep: once.sleep, retries: 0 }).send('/'),
-    );
+    const single = await failure(client(server, { sleep: once.sleep, retries: 0 }).send('/'));
     expect(single.code).toBe('ENGINE_UNREACHABLE');
     expect(single.message).not.toContain('tries');
     expect(once.delays).toEqual([]);
+    expect(server.requests).toHaveLength(7);
+    await server.close();
   });
 
-  it('retries a POST when the connection was refused, since the server never saw it', async () => {
-    const port = await closedPort();
+  it('retries a POST when a remote host refused the connection, since the server never saw it', async () => {
+    // A host on another machine (TEST-NET-1) that refuses, as undici reports it: it may be
+    // restarting, so unlike loopback this is worth the backoff.
+    let attempts = 0;
+    const refusing: typeof fetch = async () => {
+      attempts += 1;
+      const cause = Object.assign(new Error('connect ECONNREFUSED 192.0.2.1:8188'), {
+        code: 'ECONNREFUSED',
+      });
+      throw new TypeError('fetch failed', { cause });
+    };
     const { sleep, delays } = recordingSleep();
     const error = await failure(
-      client(`http://127.0.0.1:${port}`, { sleep }).send('/prompt', {
+      client('http://192.0.2.1:8188', { sleep, fetch: refusing }).send('/prompt', {
         method: 'POST',
         json: { prompt: {} },
       }),
     );
     expect(error.code).toBe('ENGINE_UNREACHABLE');
+    expect(error.message).toContain('4 tries');
+    expect(attempts).toBe(4);
     expect(delays).toEqual([250, 500, 1000]);
   });
 
@@ -871,5 +900,98 @@ describe('createRemoteClient: URLs and credentials', () => {
     expect(parseEngineUrl('http://u:100%@h/').authorization).toBe(
       `Basic ${Buffer.from('u:100%').toString('base64')}`,
     );
+  });
+});
+
+describe('createRemoteClient: JSON caps, redirects and trickling bodies', () => {
+  it('caps JSON answers at maxJsonBytes (default 20 MiB) while streaming; a route may allow more', async () => {
+    const before = resourceCounts();
+    const big = `{"id":"${'x'.repeat(21 * 1024 * 1024)}","size":1}`;
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // Chunked, with no length to refuse up front: the cap holds while the body streams.
+      for (let at = 0; at < big.length; at += 1024 * 1024)
+        res.write(big.slice(at, at + 1024 * 1024));
+      res.end();
+    });
+    const error = await failure(client(server).json('/object_info', answerSchema));
+    expect(error.code).toBe('ENGINE_FAILED');
+    expect(error.message).toContain(`over the ${20 * 1024 * 1024}-byte limit (maxJsonBytes)`);
+    const small = await failure(client(server, { maxJsonBytes: 1000 }).json('/x', answerSchema));
+    expect(small.message).toContain('over the 1000-byte limit (maxJsonBytes)');
+    const allowed = await client(server).json('/txt2img', answerSchema, {
+      maxBytes: 32 * 1024 * 1024,
+    });
+    expect(allowed.size).toBe(1);
+    const route = await failure(client(server).json('/x', answerSchema, { maxBytes: 2000 }));
+    expect(route.message).toContain('over the 2000-byte limit (the limit of this route)');
+    await server.close();
+    expect(await leakedResources(before)).toEqual([]);
+  });
+
+  it('refuses a redirect to another origin, sending nothing there', async () => {
+    const before = resourceCounts();
+    const elsewhere = await serve((_req, res) => json(res, 200, { id: 'stolen', size: 0 }));
+    const server = await serve((req, res) => {
+      res.writeHead(302, { location: `${elsewhere.url}${req.url ?? '/'}` });
+      res.end();
+    });
+    const remote = client(`http://alice:pw@127.0.0.1:${server.port}`, {
+      headers: { 'x-key': 'k' },
+    });
+    for (const request of [{}, { method: 'POST' as const, json: { prompt: 'secret' } }]) {
+      const error = await failure(remote.json('/history', answerSchema, request));
+      expect(error.code).toBe('ENGINE_REJECTED');
+      expect(error.message).toContain('redirect (302)');
+      expect(error.message).toContain('to another origin are refused');
+      expect(error.message).not.toContain('alice');
+    }
+    expect(elsewhere.requests).toEqual([]);
+    await Promise.all([server.close(), elsewhere.close()]);
+    expect(await leakedResources(before)).toEqual([]);
+  });
+
+  it('follows a same-origin redirect of a GET (3 hops at most), but never of a POST', async () => {
+    const server = await serve((req, res) => {
+      const url = req.url ?? '/';
+      if (url.startsWith('/loop')) {
+        res.writeHead(307, { location: '/loop' });
+        res.end();
+      } else if (url.startsWith('/old')) {
+        res.writeHead(301, { location: '/api/history' });
+        res.end();
+      } else json(res, 200, { id: 'moved', size: 2 });
+    });
+    try {
+      const remote = client(server);
+      expect(await remote.json('/old', answerSchema)).toEqual({ id: 'moved', size: 2 });
+      const loop = await failure(remote.json('/loop', answerSchema));
+      expect(loop.message).toContain('followed 3 times at most');
+      const post = await failure(remote.send('/old', { method: 'POST', json: {} }));
+      expect(post.code).toBe('ENGINE_REJECTED');
+      expect(post.message).toContain('of a POST are not followed');
+      expect(server.requests.filter((r) => r.url.startsWith('/loop'))).toHaveLength(4);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('cuts off a body that trickles in after bodyTimeoutMs, though timeoutMs is far away', async () => {
+    const before = resourceCounts();
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => res.write(' '), 20);
+      res.on('close', () => clearInterval(timer));
+    });
+    const error = await failure(
+      client(server, { timeoutMs: 60_000, bodyTimeoutMs: 150, retries: 0 }).json(
+        '/x',
+        answerSchema,
+      ),
+    );
+    expect(error.code).toBe('ENGINE_TIMEOUT');
+    expect(error.message).toContain('within 150 ms of starting it (bodyTimeoutMs)');
+    await server.close();
+    expect(await leakedResources(before)).toEqual([]);
   });
 });

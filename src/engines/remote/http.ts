@@ -26,8 +26,12 @@ export interface RemoteClientOptions {
   readonly retries?: number;
   /** First backoff delay; it doubles with each retry (default 250 ms). */
   readonly backoffMs?: number;
-  /** Largest answer body accepted (default 256 MiB). */
+  /** Largest binary answer body accepted (default 64 MiB, the image byte cap). */
   readonly maxResponseBytes?: number;
+  /** Largest JSON answer accepted unless a route says otherwise (default 20 MiB). */
+  readonly maxJsonBytes?: number;
+  /** Time allowed for an answer's body once its headers came (default 2 min, at most timeoutMs). */
+  readonly bodyTimeoutMs?: number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Reads the service's error body; the default shows the body's first line. */
   readonly describeError?: (status: number, body: string) => RemoteErrorDetail;
@@ -39,10 +43,14 @@ export interface RemoteRequest {
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
   /** A JSON body. */
   readonly json?: unknown;
+  /** Extra headers of this request (e.g. `Idempotency-Key`). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** A multipart body, made afresh for each attempt. */
   readonly form?: () => FormData;
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;
+  /** Largest answer body of this route, in bytes (default maxJsonBytes or maxResponseBytes). */
+  readonly maxBytes?: number;
   /**
    * Safe to send twice: retried after any connection error. Otherwise it is retried only when the
    * connection was refused, so the server never saw it. Defaults to true for GET, false for POST.
@@ -161,6 +169,18 @@ function urlError(field: string, value: string, expected: string): PortraitistEr
   return new PortraitistError('USAGE', message, { issues: [{ path: field, message }] });
 }
 
+/** Whether a URL host names this machine: `localhost`, 127.0.0.0/8 or ::1. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    /^::ffff:127\./.test(host)
+  );
+}
+
 const firstLine = (text: string): string => {
   const line = text.trim().split('\n')[0] ?? '';
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
@@ -173,7 +193,9 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const retries = options.retries ?? 3;
   const backoffMs = options.backoffMs ?? 250;
-  const maxBytes = options.maxResponseBytes ?? 256 * 1024 * 1024;
+  const maxBinaryBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
+  const maxJsonBytes = options.maxJsonBytes ?? 20 * 1024 * 1024;
+  const bodyTimeoutMs = Math.min(options.bodyTimeoutMs ?? 120_000, timeoutMs);
   const sleep =
     options.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }));
   const describeError =
@@ -188,6 +210,7 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
   for (const [name, value] of Object.entries(options.headers ?? {}))
     headers[name.toLowerCase()] = value;
 
+  const loopback = isLoopback(base.hostname);
   const aborted = () =>
     new PortraitistError('ABORTED', `cancelled while waiting for ${service} at ${origin}`);
 
@@ -198,18 +221,23 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
     return url;
   }
 
-  async function readBody(response: Response, route: string): Promise<Uint8Array> {
+  async function readBody(
+    response: Response,
+    route: string,
+    maxBytes: number,
+    limitName: string,
+  ): Promise<Uint8Array> {
     const declared = Number(response.headers.get('content-length') ?? Number.NaN);
     if (declared > maxBytes) {
       await response.body?.cancel();
-      throw tooLarge(route, declared);
+      throw tooLarge(route, declared, maxBytes, limitName);
     }
     if (response.body === null) return new Uint8Array(0);
     const parts: Uint8Array[] = [];
     let size = 0;
     for await (const part of response.body as unknown as AsyncIterable<Uint8Array>) {
       size += part.length;
-      if (size > maxBytes) throw tooLarge(route, size);
+      if (size > maxBytes) throw tooLarge(route, size, maxBytes, limitName);
       parts.push(part);
     }
     // A view of the joined bytes, not another copy of a multi-megabyte image.
@@ -217,30 +245,51 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
     return new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
   }
 
-  function tooLarge(route: string, size: number): PortraitistError {
+  function tooLarge(
+    route: string,
+    size: number,
+    maxBytes: number,
+    limitName: string,
+  ): PortraitistError {
     return new PortraitistError(
       'ENGINE_FAILED',
-      `${service} sent ${size} bytes for ${route}, over the ${maxBytes}-byte limit (maxResponseBytes)`,
+      `${service} sent ${size} bytes for ${route}, over the ${maxBytes}-byte limit (${limitName})`,
+      { source: origin },
     );
+  }
+
+  /** Whether a redirect may be followed: same origin (scheme, host and port) only. */
+  function sameOrigin(location: URL): boolean {
+    return location.origin === base.origin;
   }
 
   async function attempt<T>(
     path: string,
     request: RemoteRequest,
+    kind: 'json' | 'binary',
     read: (body: Uint8Array, response: Response, route: string) => T,
   ): Promise<T> {
     const method = request.method ?? 'GET';
     const route = `${method} /${path.replace(/^\//, '').split('?')[0] ?? ''}`;
+    const maxBytes = request.maxBytes ?? (kind === 'json' ? maxJsonBytes : maxBinaryBytes);
+    const limitName =
+      request.maxBytes !== undefined
+        ? 'the limit of this route'
+        : kind === 'json'
+          ? 'maxJsonBytes'
+          : 'maxResponseBytes';
     const timeout = new AbortController();
     const limit = request.timeoutMs ?? timeoutMs;
     const timer = setTimeout(() => timeout.abort(), limit);
+    let bodyTimer: ReturnType<typeof setTimeout> | undefined;
+    let bodyTimedOut = false;
     const signal =
       request.signal === undefined
         ? timeout.signal
         : AbortSignal.any([request.signal, timeout.signal]);
     try {
-      const sent: Record<string, string> = { ...headers };
-      const init: RequestInit = { method, headers: sent, signal };
+      const sent: Record<string, string> = { ...headers, ...request.headers };
+      const init: RequestInit = { method, headers: sent, signal, redirect: 'manual' };
       if (request.json !== undefined) {
         init.body = JSON.stringify(request.json);
         sent['content-type'] = 'application/json';
@@ -249,8 +298,35 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
         delete sent['content-type'];
         init.body = request.form();
       }
-      const response = await fetchImpl(urlFor(path, request.query), init);
-      const body = await readBody(response, route);
+      let target = urlFor(path, request.query);
+      let response = await fetchImpl(target, init);
+      // Redirects are never followed blindly: a server (or whoever answers for it) could send our
+      // credentials and prompts elsewhere. A GET may follow a few same-origin hops, each checked.
+      for (let hops = 0; response.status >= 300 && response.status < 400; hops++) {
+        const location = response.headers.get('location');
+        await response.body?.cancel();
+        let next: URL | undefined;
+        try {
+          next = location === null ? undefined : new URL(location, target);
+        } catch {
+          next = undefined;
+        }
+        if (next === undefined || !sameOrigin(next) || method !== 'GET' || hops >= 3)
+          throw new PortraitistError(
+            'ENGINE_REJECTED',
+            `${service} at ${origin} answered ${route} with a redirect (${response.status}) to ${next === undefined ? JSON.stringify(location ?? '') : hideCredentials(next.origin + next.pathname)}; redirects ${next !== undefined && sameOrigin(next) ? (method === 'GET' ? 'are followed 3 times at most' : 'of a POST are not followed') : 'to another origin are refused'}: point the URL at the server itself`,
+            { source: origin },
+          );
+        target = next;
+        response = await fetchImpl(target, init);
+      }
+      // Headers came: the body now has its own, shorter limit, so a trickle cannot hold us.
+      if (bodyTimeoutMs < limit)
+        bodyTimer = setTimeout(() => {
+          bodyTimedOut = true;
+          timeout.abort();
+        }, bodyTimeoutMs);
+      const body = await readBody(response, route, maxBytes, limitName);
       if (!response.ok) {
         const text = new TextDecoder().decode(body);
         const detail = describeError(response.status, text);
@@ -269,7 +345,9 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
       if (timeout.signal.aborted)
         throw new PortraitistError(
           'ENGINE_TIMEOUT',
-          `${service} at ${origin} did not answer ${route} within ${limit} ms (timeoutMs)`,
+          bodyTimedOut
+            ? `${service} at ${origin} did not finish the answer to ${route} within ${bodyTimeoutMs} ms of starting it (bodyTimeoutMs)`
+            : `${service} at ${origin} did not answer ${route} within ${limit} ms (timeoutMs)`,
         );
       if (error instanceof PortraitistError || error instanceof RetryableStatus) throw error;
       const code = causeCode(error);
@@ -286,20 +364,30 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
       throw error;
     } finally {
       clearTimeout(timer);
+      clearTimeout(bodyTimer);
     }
   }
 
   async function withRetries<T>(
     path: string,
     request: RemoteRequest,
+    kind: 'json' | 'binary',
     read: (body: Uint8Array, response: Response, route: string) => T,
   ): Promise<T> {
     if (request.signal?.aborted === true) throw aborted();
     const idempotent = request.idempotent ?? (request.method ?? 'GET') === 'GET';
     for (let tries = 0; ; tries++) {
       try {
-        return await attempt(path, request, read);
+        return await attempt(path, request, kind, read);
       } catch (error) {
+        // Nothing listens on this machine at that port: no backoff will change that (a typo in
+        // the URL, or the server is not started). A remote host may be restarting, so it is retried.
+        if (error instanceof ConnectionFailure && error.code === 'ECONNREFUSED' && loopback)
+          throw new PortraitistError(
+            'ENGINE_UNREACHABLE',
+            `could not reach ${service} at ${origin}: nothing is listening there (ECONNREFUSED); is it running, and is the URL right?`,
+            { cause: error.cause },
+          );
         const retryable =
           (error instanceof ConnectionFailure && (idempotent || error.neverSent)) ||
           (error instanceof RetryableStatus && idempotent);
@@ -325,7 +413,7 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
   return {
     origin,
     json: (path, schema, request = {}) =>
-      withRetries(path, request, (body, _response, route) => {
+      withRetries(path, request, 'json', (body, _response, route) => {
         const text = new TextDecoder().decode(body);
         let value: unknown;
         try {
@@ -340,10 +428,10 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
         return parseAnswer(schema, value, `${service} (${route})`);
       }),
     bytes: (path, request = {}) =>
-      withRetries(path, request, (bytes, response) => ({
+      withRetries(path, request, 'binary', (bytes, response) => ({
         bytes,
         contentType: response.headers.get('content-type'),
       })),
-    send: (path, request = {}) => withRetries(path, request, () => undefined),
+    send: (path, request = {}) => withRetries(path, request, 'json', () => undefined),
   };
 }

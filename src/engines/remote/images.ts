@@ -3,6 +3,13 @@
 import { PortraitistError, isPortraitistError } from '../../errors/index.js';
 import { encodePng, probeImage, readImage, type ImageLimits } from '../../image/index.js';
 
+/**
+ * The pixel bound of an engine's image answer (4096 × 4096), checked from the header before any
+ * decoding: a small file can declare a huge flat canvas (a 146 KB PNG of 7070 × 7070 decodes to
+ * 150 MB of RGB, and the critic decodes it again), far more than any engine here renders.
+ */
+export const engineImagePixels = 4096 * 4096;
+
 const IEND = [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
 
 /** The image as PNG bytes, or ENGINE_FAILED when the server sent something that is not an image. */
@@ -12,7 +19,7 @@ export async function candidatePng(
   what: string,
   limits?: Partial<ImageLimits>,
 ): Promise<Uint8Array> {
-  const options = { source: what, ...(limits ? { limits } : {}) };
+  const options = { source: what, limits: { maxPixels: engineImagePixels, ...limits } };
   try {
     const probe = await probeImage(bytes, options);
     // Decoded under the same limits the header was checked against.

@@ -23,8 +23,10 @@ export type FakeA1111Fault =
   | 'not-image'
   /** The connection is destroyed once the request has arrived. */
   | 'drop'
-  /** No answer at all, until the fake is closed. */
-  | 'hang';
+  /** No answer at all, until the fake is closed; /progress shows no job (a silent server). */
+  | 'hang'
+  /** 200 headers, then the body one byte every 50 ms (slowloris), until the fake is closed. */
+  | 'trickle';
 
 /** Options of {@link startFakeA1111}. */
 export interface FakeA1111Options {
@@ -83,6 +85,10 @@ export interface FakeA1111 {
   readonly applied: ReadonlyArray<readonly FakeA1111Unit[]>;
   /** Milliseconds the server spent on each txt2img it answered, in order. */
   readonly serverMs: readonly number[];
+  /** Generations the server ran (each POST that reached sampling), for "paid twice" checks. */
+  generationCount(): number;
+  /** The `force_task_id` of every generation request received, in order (undefined when absent). */
+  readonly taskIds: ReadonlyArray<string | undefined>;
   /** The next `times` generation requests meet `fault` (Infinity: all of them). */
   failNext(fault: FakeA1111Fault, times?: number): void;
   close(): Promise<void>;
@@ -380,6 +386,8 @@ export async function startFakeA1111(options: FakeA1111Options = {}): Promise<Fa
 
   const requests: FakeA1111Request[] = [];
   const serverMs: number[] = [];
+  const taskIds: Array<string | undefined> = [];
+  let generations = 0;
   const applied: FakeA1111Unit[][] = [];
   const faults: Array<{ fault: FakeA1111Fault; left: number }> = [];
   const hanging = new Set<() => void>();
@@ -466,7 +474,27 @@ export async function startFakeA1111(options: FakeA1111Options = {}): Promise<Fa
       }
     }
 
+    taskIds.push(body.force_task_id);
     const fault = takeFault();
+    if (fault === 'trickle') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const text = '{"images": [], "info": "{}"}';
+      for (let i = 0; ; i++) {
+        const closed = await new Promise<boolean>((resolve) => {
+          const release = () => {
+            clearTimeout(timer);
+            resolve(true);
+          };
+          const timer = setTimeout(() => {
+            hanging.delete(release);
+            resolve(false);
+          }, 50);
+          hanging.add(release);
+        });
+        if (closed || res.destroyed) return;
+        res.write(text[i % text.length] ?? ' ');
+      }
+    }
     if (fault === 'drop') {
       req.socket.destroy();
       return;
@@ -488,6 +516,7 @@ export async function startFakeA1111(options: FakeA1111Options = {}): Promise<Fa
     }
 
     await exclusive(async () => {
+      generations++;
       const steps = body.steps ?? 50;
       await run(steps);
       const answer = await render(body, units, fault);
@@ -902,6 +931,8 @@ export async function startFakeA1111(options: FakeA1111Options = {}): Promise<Fa
     requests,
     applied,
     serverMs,
+    generationCount: () => generations,
+    taskIds,
     failNext(fault, times = 1) {
       faults.push({ fault, left: times });
     },

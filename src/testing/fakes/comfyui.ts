@@ -15,7 +15,19 @@ import { withPngText } from '../../image/index.js';
 import { createFakeRenderer } from './render.js';
 
 /** A fault the fake injects into the next request of a route (consumed one per request). */
-export type ComfyFault = 'drop' | 'status500' | 'malformed' | 'hang' | 'not-image' | 'truncated';
+export type ComfyFault =
+  | 'drop'
+  | 'status500'
+  | 'malformed'
+  | 'hang'
+  | 'not-image'
+  | 'truncated'
+  /** A 200 JSON answer of 24 MiB, sent chunked with no length (a hostile or broken server). */
+  | 'huge'
+  /** A 302 to `redirectTo` (another origin), as a hijacked proxy might answer. */
+  | 'redirect'
+  /** /view: a 160 KB flat PNG of 7070 × 7070 (just under 50 MP) instead of the image. */
+  | 'bomb';
 
 /** Options of {@link startFakeComfy}. */
 export interface FakeComfyOptions {
@@ -41,6 +53,8 @@ export interface FakeComfyOptions {
   readonly closeSocketsMidRun?: boolean;
   /** Fail this node class at execution with an exception message. */
   readonly executionError?: { readonly classType: string; readonly message: string };
+  /** Where the `redirect` fault sends the client. */
+  readonly redirectTo?: string;
   /** Accept prompts but run none until `resume()` (to hold a long queue). */
   readonly paused?: boolean;
 }
@@ -80,6 +94,10 @@ export interface FakeComfy {
   readonly timings: Map<string, FakeComfyTiming>;
   /** Connected WebSocket count. */
   socketCount(): number;
+  /** POST /prompt calls that queued a prompt (rejected ones not counted). */
+  queuedCount(): number;
+  /** How many times each prompt id was queued: more than 1 means a job was paid for twice. */
+  readonly queuedTimes: ReadonlyMap<string, number>;
   /** Starts running prompts held by `paused`. */
   resume(): void;
   close(): Promise<void>;
@@ -273,6 +291,8 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
   let paused = options.paused === true;
   let worker: Promise<void> | undefined;
   const timings = new Map<string, FakeComfyTiming>();
+  const queuedTimes = new Map<string, number>();
+  let queuedTotal = 0;
   const clock = () => performance.timeOrigin + performance.now();
 
   const send = (clientId: string | undefined, type: string, data: Record<string, unknown>) => {
@@ -831,7 +851,7 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
   /** Applies the next fault of a route; true when the request was answered by it. */
   async function fault(route: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const next = faults.get(route)?.shift();
-    if (next === undefined || next === 'not-image' || next === 'truncated') {
+    if (next === undefined || next === 'not-image' || next === 'truncated' || next === 'bomb') {
       if (next !== undefined) faults.get(route)?.unshift(next);
       return false;
     }
@@ -847,6 +867,27 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
     if (next === 'malformed') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"prompt_id": "x", ');
+      return true;
+    }
+    if (next === 'redirect') {
+      res.writeHead(302, {
+        location: `${options.redirectTo ?? 'http://192.0.2.1:8188'}${req.url ?? '/'}`,
+      });
+      res.end();
+      return true;
+    }
+    if (next === 'huge') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = `"${'x'.repeat(1024 * 1024 - 3)}",`;
+      res.write('{"filler": [');
+      for (let i = 0; i < 24 && !res.destroyed; i++) {
+        if (!res.write(chunk))
+          await new Promise((resolve) => {
+            res.once('drain', resolve);
+            res.once('close', resolve);
+          });
+      }
+      res.end('""]}');
       return true;
     }
     // hang: never answer; the socket is destroyed on close.
@@ -924,6 +965,8 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
       const graph = request.prompt as Graph;
       prompts.set(promptId, graph);
       timings.set(promptId, { queued: clock() });
+      queuedTotal++;
+      queuedTimes.set(promptId, (queuedTimes.get(promptId) ?? 0) + 1);
       const item: QueueItem = {
         number: counter++,
         promptId,
@@ -997,6 +1040,17 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
           ? uploads.get(subfolder === '' ? filename : `${subfolder}/${filename}`)
           : files.get(`${type}/${subfolder}/${filename}`);
       if (bytes === undefined) return empty(res, 404);
+      if (next === 'bomb') {
+        faults.get('view')?.shift();
+        const bomb = await sharp({
+          create: { width: 7070, height: 7070, channels: 3, background: '#808080' },
+        })
+          .png({ compressionLevel: 9 })
+          .toBuffer();
+        res.writeHead(200, { 'content-type': 'image/png' });
+        res.end(bomb);
+        return;
+      }
       if (next === 'not-image' || next === 'truncated') {
         faults.get('view')?.shift();
         res.writeHead(200, { 'content-type': 'image/png' });
@@ -1080,6 +1134,8 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
     deleted,
     timings,
     socketCount: () => sockets.size,
+    queuedCount: () => queuedTotal,
+    queuedTimes,
     resume() {
       paused = false;
       kick();

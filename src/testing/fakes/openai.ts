@@ -83,6 +83,10 @@ export interface FakeOpenAi {
   readonly requests: readonly RecordedOpenAiRequest[];
   /** Milliseconds the server spent on each image request it answered, in order. */
   readonly serverMs: readonly number[];
+  /** Image requests that made (and would bill) images: replays of an idempotency key are not counted. */
+  generationCount(): number;
+  /** Answers replayed for an `Idempotency-Key` seen before, in order. */
+  readonly replayed: readonly string[];
   close(): Promise<void>;
 }
 
@@ -330,6 +334,11 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
   const requests: RecordedOpenAiRequest[] = [];
   const files = new Map<string, Uint8Array>();
   let apiRequests = 0;
+  let generations = 0;
+  // Answers kept per Idempotency-Key, with the parameters they were made for.
+  const idempotent = new Map<string, { fingerprint: string; body: unknown }>();
+  const inFlight = new Set<string>();
+  const replayed: string[] = [];
   let fileCounter = 0;
   let origin = '';
 
@@ -488,6 +497,46 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
 
     const ids = { 'x-request-id': requestId };
     const fast = { ...ids, 'retry-after-ms': '1' };
+    // Idempotency keys: the same key with the same parameters answers the kept result again and
+    // makes nothing new; with other parameters it is refused; while the first is running, 409.
+    const idempotencyKey = headers['idempotency-key'];
+    const fingerprint = JSON.stringify([
+      endpoint,
+      params,
+      images.map((p) => Buffer.from(p.bytes).toString('base64')),
+    ]);
+    if (idempotencyKey !== undefined) {
+      const kept = idempotent.get(idempotencyKey);
+      if (kept !== undefined && kept.fingerprint !== fingerprint)
+        return sendError(
+          res,
+          invalid('Keys for idempotent requests can only be used with the same parameters.', null),
+          ids,
+        );
+      if (kept !== undefined) {
+        replayed.push(idempotencyKey);
+        return sendJson(res, 200, kept.body, { ...ids, 'idempotent-replayed': 'true' });
+      }
+      if (inFlight.has(idempotencyKey))
+        return sendError(
+          res,
+          {
+            status: 409,
+            message: 'A request with this idempotency key is still being processed.',
+            type: 'invalid_request_error',
+            param: null,
+            code: 'idempotency_key_in_use',
+          },
+          fast,
+        );
+      inFlight.add(idempotencyKey);
+      res.once('close', () => inFlight.delete(idempotencyKey));
+    }
+    const answer = (body: unknown) => {
+      generations++;
+      if (idempotencyKey !== undefined) idempotent.set(idempotencyKey, { fingerprint, body });
+      sendJson(res, 200, body, ids);
+    };
     if (fault === 'hang') return; // the response stays open until the client or close() ends it
     if (fault === 'drop') {
       req.socket.destroy();
@@ -581,31 +630,26 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
       data.push(item);
     }
     const created = Math.floor(Date.now() / 1000);
-    if (fault === 'no-data') return sendJson(res, 200, { created }, ids);
-    if (family !== 'gpt-image') return sendJson(res, 200, { created, data }, ids);
+    if (fault === 'no-data') return answer({ created });
+    if (family !== 'gpt-image') return answer({ created, data });
     const textTokens = Math.ceil((params.prompt ?? '').length / 4);
     const imageTokens = images.length * 323;
     const perImage = Math.round(((outputTokens[quality] ?? 1056) * width * height) / (1024 * 1024));
     const input = textTokens + imageTokens;
-    return sendJson(
-      res,
-      200,
-      {
-        created,
-        data,
-        background: 'opaque',
-        output_format: format,
-        quality,
-        size,
-        usage: {
-          input_tokens: input,
-          input_tokens_details: { text_tokens: textTokens, image_tokens: imageTokens },
-          output_tokens: perImage * n,
-          total_tokens: input + perImage * n,
-        },
+    return answer({
+      created,
+      data,
+      background: 'opaque',
+      output_format: format,
+      quality,
+      size,
+      usage: {
+        input_tokens: input,
+        input_tokens_details: { text_tokens: textTokens, image_tokens: imageTokens },
+        output_tokens: perImage * n,
+        total_tokens: input + perImage * n,
       },
-      ids,
-    );
+    });
   }
 
   const serverMs: number[] = [];
@@ -640,6 +684,8 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
     url: `${origin}/v1`,
     requests,
     serverMs,
+    generationCount: () => generations,
+    replayed,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
