@@ -103,6 +103,7 @@ async function call(
     return {
       status: response.status,
       json: json as Answer,
+      bytes: new Uint8Array(),
       headers: response.headers,
     };
   }
