@@ -1,6 +1,12 @@
 // Public face of server/: the HTTP API and web studio (`portraitist serve`).
 export { createApp, hostName, studioOpenApi, type AppOptions } from './app.js';
-export { startServer, isLoopback, type ServerOptions, type RunningServer } from './serve.js';
+export {
+  startServer,
+  isLoopback,
+  defaultWebRoot,
+  type ServerOptions,
+  type RunningServer,
+} from './serve.js';
 export {
   createStudioApi,
   defaultUploadLimits,

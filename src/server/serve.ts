@@ -1,5 +1,7 @@
 // startServer: binds the app to a socket, 127.0.0.1 by default; any other address needs a token.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp, type AppOptions } from './app.js';
@@ -64,4 +66,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       }),
   };
+}
+
+/** The built studio (dist/web) beside this module, from dist/ or from src/; undefined if not built. */
+export function defaultWebRoot(): string | undefined {
+  for (const candidate of ['../web/', '../../dist/web/']) {
+    const folder = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(`${folder}index.html`)) return folder;
+  }
+  return undefined;
 }
