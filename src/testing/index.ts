@@ -43,3 +43,4 @@ export {
   type FakeA1111Unit,
 } from './fakes/a1111.js';
 export { closedPort } from './ports.js';
+export { findChromium, chromiumArgs } from './services/chromium.js';
