@@ -6,6 +6,7 @@ import { benchCritic } from './critic.bench.js';
 import { benchDarkroom } from './darkroom.bench.js';
 import { benchEngines } from './engines.bench.js';
 import { benchPrompt } from './prompt.bench.js';
+import { benchServer } from './server.bench.js';
 import { benchVision } from './vision.bench.js';
 
 const benches: Record<string, () => Promise<BenchResult>> = {
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<BenchResult>> = {
   darkroom: benchDarkroom,
   engines: benchEngines,
   'cli-startup': benchCliStartup,
+  server: benchServer,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
