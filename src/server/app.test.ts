@@ -369,6 +369,10 @@ describe('security', () => {
     expect(response.json.error.code).toBe('IMAGE_TOO_LARGE');
     expect(response.json.error.message).toMatch(/60000×60000/);
     expect(response.json.error.issues[0].path).toBe('image');
+    // Nothing of it was kept.
+    const { createHash } = await import('node:crypto');
+    const id = createHash('sha256').update(bomb).digest('hex');
+    expect((await call(app, 'GET', `/api/blobs/${id}`)).status).toBe(404);
   });
 
   it('refuses a file that is not an accepted image, whatever its content type says', async () => {

@@ -57,6 +57,11 @@ describe('the web studio in Chromium', () => {
     await page.waitForSelector('[data-testid=template] option[value="boxer-split-light.yaml"]', {
       state: 'attached',
     });
+    // A blank brief names the one field it needs.
+    await expect
+      .poll(() => page.locator('[data-testid=issues]').textContent(), { timeout: 30_000 })
+      .toMatch(/subject\.description/);
+    await page.screenshot({ path: join(shots, '0-open.png') });
     await page.selectOption('[data-testid=template]', 'boxer-split-light.yaml');
     const prompt = page.locator('[data-testid=prompt]');
     await expect.poll(() => prompt.textContent(), { timeout: 30_000 }).toMatch(/boxer|split/i);
@@ -131,5 +136,8 @@ describe('the web studio in Chromium', () => {
       .toBe('compiled');
     await expect.poll(() => page.locator('.prompt-panel').textContent()).toMatch(/Prompt · sdxl/i);
     await page.screenshot({ path: join(shots, '5-brief-from-photo.png') });
+    // A laptop screen: everything still fits beside the photo.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: join(shots, '6-laptop.png') });
   }, 240_000);
 });
