@@ -202,6 +202,14 @@ describe('the API in-process', () => {
     check('#/components/schemas/Error', body, 'error body');
   });
 
+  it('writes a brief as a YAML file that validates back to the same brief', async () => {
+    const { json } = await call(app(), 'POST', '/api/briefs/text', { json: { brief } });
+    expect(json.text).toMatch(/^version: 1/m);
+    const back = await call(app(), 'POST', '/api/briefs/validate', { json: { text: json.text } });
+    expect(back.json.valid).toBe(true);
+    expect(back.json.brief.light.rig).toBe('split');
+  });
+
   it('lints a brief and applies a nudge patch', async () => {
     const templates = await api.templates();
     const contradictions = templates.find((t) => t.file === 'contradictions.yaml');

@@ -5,6 +5,8 @@ import type { Target } from '../brief/index.js';
 import {
   blobParamsSchema,
   blueprintResponseSchema,
+  briefTextRequestSchema,
+  briefTextResponseSchema,
   briefSourceSchema,
   compileRequestSchema,
   compileResponseSchema,
@@ -129,6 +131,20 @@ export function routeTable(version: string): RouteDefinition[] {
       handle: ({ body }, api) => {
         const { brief, patch } = body as z.output<typeof patchRequestSchema>;
         return { json: { brief: api.patchBrief(brief, patch) } };
+      },
+    },
+    {
+      operationId: 'briefText',
+      method: 'post',
+      path: '/api/briefs/text',
+      summary: 'The brief as a YAML or JSON file, to save.',
+      tag: 'briefs',
+      body: jsonBody(briefTextRequestSchema, 'BriefTextRequest'),
+      answer: json(briefTextResponseSchema, 'BriefText'),
+      errors: [400, 413, 422],
+      handle: ({ body }, api) => {
+        const { brief, format } = body as z.output<typeof briefTextRequestSchema>;
+        return { json: { text: api.briefText(brief, format) } };
       },
     },
     {

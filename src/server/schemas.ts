@@ -330,3 +330,11 @@ export const blueprintResponseSchema = z.object({
   blueprint: blueprintSchema,
   brief: briefSchema.describe('A brief read off this photo ("make a brief from this photo").'),
 });
+
+export const briefTextRequestSchema = z.strictObject({
+  brief: briefInput,
+  format: z.enum(['yaml', 'json']).optional().describe('File format (default yaml).'),
+});
+export const briefTextResponseSchema = z.object({
+  text: z.string().describe('The brief as a file, defaults filled in.'),
+});

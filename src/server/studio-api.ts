@@ -16,6 +16,7 @@ import {
   poses,
   readExampleBriefs,
   shotTypes,
+  stringifyBrief,
   targetIds,
   textures,
   validateBrief,
@@ -96,6 +97,8 @@ export interface StudioApi {
   compileBrief(brief: unknown, target?: Target): Promise<{ brief: Brief; prompt: CompiledPrompt }>;
   lintBrief(brief: unknown): Nudge[];
   patchBrief(brief: unknown, patch: BriefPatch): Brief;
+  /** The brief as a file to save (validated first). */
+  briefText(brief: unknown, format?: 'yaml' | 'json'): string;
   templates(): Promise<BriefTemplate[]>;
   vocabulary(): Vocabulary;
   /** Checks bytes, format and pixel count from the header (no decoding) and stores the photo. */
@@ -219,6 +222,7 @@ export function createStudioApi(options: StudioApiOptions): StudioApi {
     },
     lintBrief: (raw) => lintBrief(validate(raw)),
     patchBrief: (raw, patch) => applyPatch(validate(raw), patch),
+    briefText: (raw, format) => stringifyBrief(validate(raw), format ?? 'yaml'),
     templates() {
       templates ??= readExampleBriefs().then((list) =>
         list.map((example) => ({

@@ -96,6 +96,35 @@ describe('the web studio in Chromium', () => {
       .toBe(0);
   }, 120_000);
 
+  it('opens a brief file, naming the line of an issue, and saves the brief as YAML', async () => {
+    const bad =
+      'version: 1\nsubject:\n  description: a potter at her wheel\nlight:\n  rig: rembrant\n';
+    await page.setInputFiles('[data-testid=open-brief]', {
+      name: 'potter.yaml',
+      mimeType: 'application/yaml',
+      buffer: Buffer.from(bad),
+    });
+    const issues = page.locator('[data-testid=file-issues]');
+    await expect
+      .poll(() => issues.textContent(), { timeout: 30_000 })
+      .toMatch(/line 5.*light\.rig/);
+    await page.setInputFiles('[data-testid=open-brief]', {
+      name: 'potter.yaml',
+      mimeType: 'application/yaml',
+      buffer: Buffer.from(bad.replace('rembrant', 'Rembrandt')),
+    });
+    await expect.poll(() => issues.count(), { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => page.locator('[data-testid=prompt]').textContent()).toMatch(/potter/);
+    const download = page.waitForEvent('download');
+    await page.getByTestId('save-brief').click();
+    const saved = await download;
+    const path = await saved.path();
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(path, 'utf8');
+    expect(text).toMatch(/rig: rembrandt/);
+    expect(text).toMatch(/description: a potter at her wheel/);
+  }, 120_000);
+
   it('applies a lint nudge with its button', async () => {
     await page.selectOption('[data-testid=template]', 'contradictions.yaml');
     const nudges = page.locator('[data-testid=nudges] .nudge');
@@ -140,4 +169,23 @@ describe('the web studio in Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.screenshot({ path: join(shots, '6-laptop.png') });
   }, 240_000);
+
+  it('works with a token: the page sends it from the address fragment, never in a cookie', async () => {
+    const guarded = await startServer({ api, port: 0, webRoot, token: 'tok-e2e' });
+    const context = await browser.newContext();
+    try {
+      const tokenPage = await context.newPage();
+      await tokenPage.goto(guarded.url);
+      expect(guarded.url).toMatch(/#token=tok-e2e$/);
+      await tokenPage.waitForSelector('[data-testid=template] option[value="minimal.yaml"]', {
+        state: 'attached',
+      });
+      expect(await context.cookies()).toEqual([]);
+      const denied = await tokenPage.evaluate(async () => (await fetch('/api/health')).status);
+      expect(denied).toBe(401);
+    } finally {
+      await context.close();
+      await guarded.close();
+    }
+  }, 120_000);
 });

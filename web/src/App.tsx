@@ -27,6 +27,8 @@ export function App() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [editorKey, setEditorKey] = useState(0);
+  const [fileIssues, setFileIssues] = useState<{ file: string; issues: Issue[] } | null>(null);
+  const opener = useRef<HTMLInputElement>(null);
   const sequence = useRef(0);
 
   useEffect(() => {
@@ -64,11 +66,43 @@ export function App() {
   }, [brief, target]);
 
   const load = useCallback((next: Json) => {
+    setFileIssues(null);
     setBrief(next);
     const wanted = (next['output'] as Json | undefined)?.['target'];
     if (typeof wanted === 'string') setTarget(wanted);
     setEditorKey((k) => k + 1);
   }, []);
+
+  const open = async (file: File) => {
+    try {
+      const answer = await api.validateText(await file.text());
+      if (answer.valid && answer.brief !== null) load(answer.brief);
+      else setFileIssues({ file: file.name, issues: answer.issues });
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  const save = async () => {
+    try {
+      const { text } = await api.briefText(brief);
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob([text], { type: 'application/yaml' }));
+      const title = typeof brief['title'] === 'string' ? brief['title'] : 'brief';
+      link.download = `${
+        title
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '-')
+          .replace(/^-|-$/g, '') || 'brief'
+      }.yaml`;
+      link.click();
+      URL.revokeObjectURL(link.href);
+    } catch (e) {
+      setError(
+        e instanceof StudioError ? `Fix the brief before saving: ${e.error.message}` : String(e),
+      );
+    }
+  };
 
   const apply = useCallback(
     (nudge: Nudge) => {
@@ -104,6 +138,30 @@ export function App() {
         </select>
         <button type="button" className="button-ghost" onClick={() => load(blank)}>
           New brief
+        </button>
+        <button type="button" className="button-ghost" onClick={() => opener.current?.click()}>
+          Open…
+        </button>
+        <input
+          ref={opener}
+          type="file"
+          hidden
+          accept=".yaml,.yml,.json"
+          data-testid="open-brief"
+          onChange={(event) => {
+            const file = event.target.files?.[0];
+            if (file !== undefined) void open(file);
+            event.target.value = '';
+          }}
+        />
+        <button
+          type="button"
+          className="button-ghost"
+          data-testid="save-brief"
+          disabled={issues.length > 0}
+          onClick={() => void save()}
+        >
+          Save YAML
         </button>
         <div className="spacer" />
         <div className="targets" role="radiogroup" aria-label="target">
@@ -151,6 +209,24 @@ export function App() {
           />
         </section>
         <aside className="panel panel-right">
+          {fileIssues !== null && (
+            <section className="issues" data-testid="file-issues">
+              <h2 className="panel-title">
+                {fileIssues.file} was not opened
+                <button type="button" className="link count" onClick={() => setFileIssues(null)}>
+                  dismiss
+                </button>
+              </h2>
+              <ul>
+                {fileIssues.issues.map((issue, i) => (
+                  <li key={i}>
+                    {issue.line !== undefined && <span className="dim">line {issue.line} </span>}
+                    <code>{issue.path || 'brief'}</code> {issue.message}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
           <PromptPanel prompt={prompt} issues={issues} error={error} busy={busy} onApply={apply} />
         </aside>
       </main>

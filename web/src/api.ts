@@ -143,6 +143,9 @@ export const api = {
     post<{ brief: Json; prompt: CompiledPrompt }>('/api/briefs/compile', { brief, target }),
   patch: (brief: Json, patch: Json[]) =>
     post<{ brief: Json }>('/api/briefs/patch', { brief, patch }),
+  validateText: (text: string) =>
+    post<{ valid: boolean; brief: Json | null; issues: Issue[] }>('/api/briefs/validate', { text }),
+  briefText: (brief: Json) => post<{ text: string }>('/api/briefs/text', { brief, format: 'yaml' }),
   upload: (file: Blob, name: string) =>
     call<Reference>(`/api/references?name=${encodeURIComponent(name)}`, {
       method: 'POST',
