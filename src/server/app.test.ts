@@ -1,7 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pngBomb, readFixture } from '../testing/index.js';
+import { onePixelPng, pngBomb, readFixture } from '../testing/index.js';
 import {
   createApp,
   createMemoryBlobStore,
@@ -249,6 +249,19 @@ describe('the API in-process', () => {
     expect(Buffer.from(overlay.bytes.subarray(1, 4)).toString()).toBe('PNG');
     // The overlay differs from the photo: something was drawn.
     expect(overlay.bytes.byteLength).toBeGreaterThan(1000);
+  }, 180_000);
+
+  it('reads a photo without a face into a blueprint that says so, not a server error', async () => {
+    const upload = await call(app(), 'POST', '/api/references?name=dot.png', {
+      bytes: onePixelPng(120, 90, 60),
+    });
+    expect(upload.status).toBe(201);
+    const bp = await call(app(), 'GET', `/api/references/${upload.json.blob}/blueprint`);
+    expect([200, 422]).toContain(bp.status);
+    if (bp.status === 200) {
+      expect(bp.json.blueprint.faces).toEqual([]);
+      expect(bp.json.blueprint.warnings.length).toBeGreaterThan(0);
+    } else expect(bp.json.error.issues.length).toBeGreaterThan(0);
   }, 180_000);
 
   it('answers 404 with a code for a blob that is not stored', async () => {

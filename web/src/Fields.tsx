@@ -38,6 +38,7 @@ export function VocabPicker(props: {
       if (box.current !== null && !box.current.contains(event.target as Node)) setOpen(false);
     };
     document.addEventListener('mousedown', close);
+    box.current?.querySelector('.picker-selected')?.scrollIntoView({ block: 'nearest' });
     return () => document.removeEventListener('mousedown', close);
   }, [open]);
   return (
