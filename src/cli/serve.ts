@@ -76,6 +76,15 @@ export async function serveCommand(
           io.stdout,
           style.warn('the web studio is not built (npm run build:web): serving the API only'),
         );
+      if (server.host === '0.0.0.0' || server.host === '::') {
+        if (flags.allowHost === undefined)
+          writeLine(
+            io.stdout,
+            style.warn(
+              'bound to every address, but only loopback Host names are answered: add --allow-host <name> for the names this machine is reached by',
+            ),
+          );
+      }
       if (server.token !== undefined)
         writeLine(
           io.stdout,

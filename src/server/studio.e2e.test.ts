@@ -1,7 +1,7 @@
 // The studio in a real browser (Debian's Chromium through playwright-core): write a brief from a
 // template, see it compiled, break a field and see it named, apply a nudge, upload a reference and
 // see its blueprint drawn over it. Screenshots go to $PORTRAITIST_SCREENSHOTS (or a temp folder).
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,6 +155,14 @@ describe('the web studio in Chromium', () => {
     await page.getByRole('button', { name: 'Mesh' }).click();
     await expect.poll(() => mesh.count()).toBe(0);
     await page.getByRole('button', { name: 'Mesh' }).click();
+    // The server-drawn overlay, every layer, saves as a PNG.
+    const download = page.waitForEvent('download');
+    await page.getByTestId('save-overlay').click();
+    const saved = await (await download).path();
+    const { readFile } = await import('node:fs/promises');
+    const png = await readFile(saved);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    await writeFile(join(shots, '4b-overlay-download.png'), png);
     await page.getByTestId('brief-from-photo').click();
     // The brief read off the photo replaces the editor's and is compiled for its own target.
     await expect

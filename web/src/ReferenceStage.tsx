@@ -172,6 +172,16 @@ export function ReferenceStage(props: {
                 Make a brief from this photo
               </button>
             )}
+            {stage.blueprint !== null && (
+              <button
+                type="button"
+                className="button"
+                data-testid="save-overlay"
+                onClick={() => void saveOverlay(stage.reference)}
+              >
+                Save overlay PNG
+              </button>
+            )}
             <div className="add-ref">
               <select
                 className="select"
@@ -227,6 +237,16 @@ function FittedPhoto(props: { width: number; height: number; children: ReactNode
       )}
     </div>
   );
+}
+
+/** Downloads the server-drawn overlay (every layer) at full size. */
+async function saveOverlay(reference: Reference): Promise<void> {
+  const url = await api.imageUrl(`/api/references/${reference.blob}/overlay.png`, true);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = `${reference.name.replace(/\.[a-z0-9]+$/i, '')}-blueprint.png`;
+  link.click();
+  URL.revokeObjectURL(url);
 }
 
 function messageOf(error: unknown): string {

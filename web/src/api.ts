@@ -154,10 +154,19 @@ export const api = {
     }),
   blueprint: (blob: string) =>
     call<{ blob: string; blueprint: Blueprint; brief: Json }>(`/api/references/${blob}/blueprint`),
-  /** An image URL; with a token the bytes are fetched into an object URL instead. */
-  async imageUrl(path: string): Promise<string> {
-    if (token === null) return path;
-    const response = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
+  /** An image URL; with a token (or `asObject`) the bytes are fetched into an object URL. */
+  async imageUrl(path: string, asObject = false): Promise<string> {
+    if (token === null && !asObject) return path;
+    const headers = new Headers();
+    if (token !== null) headers.set('authorization', `Bearer ${token}`);
+    const response = await fetch(path, { headers, credentials: 'omit' });
+    if (!response.ok) {
+      const body = (await response.json().catch(() => null)) as { error?: ApiError } | null;
+      throw new StudioError(
+        response.status,
+        body?.error ?? { code: 'INTERNAL', message: String(response.status), issues: [] },
+      );
+    }
     return URL.createObjectURL(await response.blob());
   },
 };
