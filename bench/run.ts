@@ -7,6 +7,7 @@ import { benchDarkroom } from './darkroom.bench.js';
 import { benchEngines } from './engines.bench.js';
 import { benchPrompt } from './prompt.bench.js';
 import { benchQueue } from './queue.bench.js';
+import { benchServer } from './server.bench.js';
 import { benchVision } from './vision.bench.js';
 
 const benches: Record<string, () => Promise<BenchResult>> = {
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<BenchResult>> = {
   engines: benchEngines,
   'cli-startup': benchCliStartup,
   queue: benchQueue,
+  server: benchServer,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -26,6 +26,7 @@ import { registerCritique } from './critique.js';
 import { registerDarkroom } from './darkroom.js';
 import { registerDirect } from './direct.js';
 import { registerGenerate } from './generate.js';
+import { registerServe } from './serve.js';
 import { reportError, exitCodes } from './errors.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 import { formatCompiledPrompt } from './prompt-report.js';
@@ -230,6 +231,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   registerGenerate(program, io);
   registerDirect(program, io);
   registerDarkroom(program, io);
+  registerServe(program, io);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

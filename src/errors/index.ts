@@ -46,6 +46,16 @@ export type ErrorCode =
   | 'ENGINE_TIMEOUT'
   /** The engine's server refused the request as invalid (a validation error; never retried). */
   | 'ENGINE_REJECTED'
+  /** An HTTP request named a Host (or Origin) outside the server's allowlist (DNS rebinding). */
+  | 'HOST_FORBIDDEN'
+  /** An HTTP request lacked the server's token, or carried a wrong one. */
+  | 'UNAUTHORIZED'
+  /** A route, blob or record that does not exist. */
+  | 'NOT_FOUND'
+  /** A request body over the server's byte cap. */
+  | 'PAYLOAD_TOO_LARGE'
+  /** A request body tried to set an engine URL; only the operator configures engines (SSRF). */
+  | 'ENGINE_URL_REFUSED'
   | 'INTERNAL';
 
 /** Base class of every error Portraitist lets reach a user: a code, one line, the offending field. */

@@ -51,3 +51,4 @@ export {
   type RedisForTests,
   type RedisServer,
 } from './services/redis.js';
+export { findChromium, chromiumArgs } from './services/chromium.js';

@@ -1,0 +1,122 @@
+// `portraitist serve`: the HTTP API and the web studio, on 127.0.0.1 unless told otherwise.
+import type { Command } from 'commander';
+import { PortraitistError } from '../errors/index.js';
+import {
+  createMemoryBlobStore,
+  createStudioApi,
+  defaultWebRoot,
+  startServer,
+  type RunningServer,
+} from '../server/index.js';
+import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
+
+/** Flags of `serve`. */
+export interface ServeFlags {
+  host?: string;
+  port?: string;
+  token?: string;
+  allowHost?: string[];
+  json?: boolean;
+}
+
+/** Waits until the process is asked to stop (Ctrl-C or SIGTERM). */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** Runs the server until `until` resolves, then closes it. */
+export async function serveCommand(
+  flags: ServeFlags,
+  io: CliIo,
+  until: (server: RunningServer) => Promise<void> = untilSignal,
+): Promise<void> {
+  const port = Number(flags.port ?? '4780');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new PortraitistError('USAGE', `not a port: ${flags.port}`, {
+      issues: [
+        {
+          path: 'port',
+          message: `expected a port from 0 to 65535 for \`--port\` but received ${flags.port}`,
+        },
+      ],
+    });
+  }
+  const token = flags.token ?? io.env['PORTRAITIST_TOKEN'];
+  const api = createStudioApi({ blobs: createMemoryBlobStore() });
+  const webRoot = defaultWebRoot();
+  const server = await startServer({
+    api,
+    port,
+    ...(flags.host === undefined ? {} : { host: flags.host }),
+    ...(token === undefined || token === '' ? {} : { token }),
+    ...(flags.allowHost === undefined ? {} : { allowedHosts: flags.allowHost }),
+    ...(webRoot === undefined ? {} : { webRoot }),
+  });
+  try {
+    if (flags.json === true) {
+      writeJson(io, {
+        url: server.url,
+        host: server.host,
+        port: server.port,
+        studio: webRoot !== undefined,
+      });
+    } else {
+      const style = styleFor(io);
+      writeLine(io.stdout, `${style.bold('Portraitist studio')} ${server.url}`);
+      if (webRoot === undefined)
+        writeLine(
+          io.stdout,
+          style.warn('the web studio is not built (npm run build:web): serving the API only'),
+        );
+      if (server.host === '0.0.0.0' || server.host === '::') {
+        if (flags.allowHost === undefined)
+          writeLine(
+            io.stdout,
+            style.warn(
+              'bound to every address, but only loopback Host names are answered: add --allow-host <name> for the names this machine is reached by',
+            ),
+          );
+      }
+      if (server.token !== undefined)
+        writeLine(
+          io.stdout,
+          style.dim('bound beyond this machine: API calls need the token in the address above'),
+        );
+      writeLine(io.stdout, style.dim('Ctrl-C stops the server'));
+    }
+    await until(server);
+  } finally {
+    await server.close();
+    await api.dispose();
+  }
+}
+
+/** Registers `serve` on the program. */
+export function registerServe(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description(
+      'the web studio and HTTP API on http://127.0.0.1:4780 (a token is required beyond loopback)',
+    )
+    .option('--host <address>', 'address to bind', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one)', '4780')
+    .option(
+      '--token <token>',
+      'API token (default: $PORTRAITIST_TOKEN, or generated beyond loopback)',
+    )
+    .option(
+      '--allow-host <name>',
+      'another Host name the server answers to (behind a proxy); repeatable',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--json', 'print the address as JSON')
+    .action((flags: ServeFlags) => serveCommand(flags, io));
+}

@@ -1,0 +1,487 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onePixelPng, pngBomb, readFixture } from '../testing/index.js';
+import {
+  createApp,
+  createMemoryBlobStore,
+  createStudioApi,
+  routeTable,
+  startServer,
+  studioOpenApi,
+  type StudioApi,
+} from './index.js';
+
+// One studio API for the file: the tokenizer and the vision models load once.
+let api: StudioApi;
+let photo: Uint8Array;
+const document = studioOpenApi();
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addSchema({ ...document, $id: 'openapi' });
+
+beforeAll(async () => {
+  api = createStudioApi({ blobs: createMemoryBlobStore() });
+  photo = await readFixture('soft-smile');
+});
+afterAll(async () => {
+  await api.dispose();
+});
+
+type Operation = {
+  requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
+  responses: Record<string, { content: Record<string, { schema: { $ref?: string } }> }>;
+};
+
+/** The OpenAPI operation of a concrete path, matched against the document's templates. */
+function operationOf(method: string, path: string): Operation {
+  const paths = document.paths as Record<string, Record<string, Operation>>;
+  for (const [template, operations] of Object.entries(paths)) {
+    const pattern = new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`);
+    const operation = operations[method.toLowerCase()];
+    if (pattern.test(path.split('?')[0] ?? '') && operation !== undefined) return operation;
+  }
+  throw new Error(`no operation for ${method} ${path} in the OpenAPI document`);
+}
+
+function check(ref: string | undefined, value: unknown, what: string): void {
+  expect(ref, `${what} has a schema`).toBeDefined();
+  const validate = ajv.getSchema(`openapi${ref}`) ?? ajv.compile({ $ref: `openapi${ref}` });
+  const ok = validate(value);
+  expect(ok, `${what}: ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
+}
+
+// Answers are checked against the document; the tests then read fields freely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Answer = Record<string, any>;
+
+/** Calls the app in-process and checks request and answer against the OpenAPI document. */
+async function call(
+  app: ReturnType<typeof createApp>,
+  method: string,
+  path: string,
+  options: {
+    json?: unknown;
+    bytes?: Uint8Array;
+    type?: string;
+    headers?: Record<string, string>;
+  } = {},
+) {
+  const operation = operationOf(method, path);
+  const headers: Record<string, string> = { host: '127.0.0.1:4780', ...options.headers };
+  let body: string | Uint8Array<ArrayBuffer> | undefined;
+  if (options.json !== undefined) {
+    check(
+      operation.requestBody?.content['application/json']?.schema.$ref,
+      options.json,
+      `request of ${method} ${path}`,
+    );
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  } else if (options.bytes !== undefined) {
+    headers['content-type'] = options.type ?? 'image/png';
+    body = options.bytes as Uint8Array<ArrayBuffer>;
+  }
+  const response = await app.request(path, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
+  const declared = operation.responses[String(response.status)];
+  expect(
+    declared,
+    `${method} ${path} answered ${response.status}, which the document lists`,
+  ).toBeDefined();
+  const type = (response.headers.get('content-type') ?? '').split(';')[0] ?? '';
+  expect(Object.keys(declared?.content ?? {})).toContain(type);
+  if (type === 'application/json') {
+    const json: unknown = await response.json();
+    check(
+      declared?.content[type]?.schema.$ref,
+      json,
+      `answer ${response.status} of ${method} ${path}`,
+    );
+    return {
+      status: response.status,
+      json: json as Answer,
+      bytes: new Uint8Array(),
+      headers: response.headers,
+    };
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  return {
+    status: response.status,
+    bytes,
+    json: {} as Answer,
+    headers: response.headers,
+  };
+}
+
+const brief = {
+  version: 1,
+  subject: { description: 'a retired boxer in his sixties, broken nose, grey stubble' },
+  light: { rig: 'split', side: 'right' },
+  expression: { name: 'determined', intensity: 0.6 },
+  output: { target: 'sdxl' },
+};
+
+describe('the API in-process', () => {
+  const app = () => createApp({ api });
+
+  it('has a document whose schemas bite: an answer off its schema fails validation', () => {
+    const validate = ajv.compile({ $ref: 'openapi#/components/schemas/Health' });
+    expect(validate({ ok: true, version: '1', vision: 'idle' })).toBe(true);
+    expect(validate({ ok: false, version: '1', vision: 'idle' })).toBe(false);
+    const paths = Object.keys(document.paths as object);
+    for (const route of routeTable('x')) expect(paths).toContain(route.path);
+  });
+
+  it('answers health and serves its OpenAPI document', async () => {
+    const health = await call(app(), 'GET', '/api/health');
+    expect(health.json).toMatchObject({ ok: true });
+    const doc = await app().request('/api/openapi.json', { headers: { host: 'localhost' } });
+    expect(((await doc.json()) as { openapi: string }).openapi).toBe('3.1.0');
+  });
+
+  it('lists the example briefs as templates', async () => {
+    const { status, json } = await call(app(), 'GET', '/api/templates');
+    expect(status).toBe(200);
+    expect(json.templates.length).toBeGreaterThanOrEqual(10);
+    expect(json.templates[0].brief.version).toBe(1);
+  });
+
+  it('lists vocabularies with one-line descriptions', async () => {
+    const { json } = await call(app(), 'GET', '/api/vocabulary');
+    const rigs = json.fields['light.rig'] as Array<{ id: string; effect: string }>;
+    expect(rigs.find((r) => r.id === 'rembrandt')?.effect).toMatch(/triangle/);
+    expect(json.targets).toContain('sdxl');
+  });
+
+  it('validates a brief, naming the field of each issue', async () => {
+    const ok = await call(app(), 'POST', '/api/briefs/validate', { json: { brief } });
+    expect(ok.json.valid).toBe(true);
+    expect(ok.json.brief.camera).toBeUndefined();
+    const bad = await call(app(), 'POST', '/api/briefs/validate', {
+      json: { brief: { ...brief, light: { rig: 'rembrant' } } },
+    });
+    expect(bad.json.valid).toBe(false);
+    expect(bad.json.issues[0].path).toBe('light.rig');
+    expect(bad.json.issues[0].message).toMatch(/rembrandt/);
+    const text = await call(app(), 'POST', '/api/briefs/validate', {
+      json: { text: 'version: 1\nsubject:\n  description: a potter\ncamera:\n  aperture: 99\n' },
+    });
+    expect(text.json.issues[0]).toMatchObject({ path: 'camera.aperture', line: 5 });
+  });
+
+  it('compiles a brief with CLIP windows, and refuses an invalid one with 422 and paths', async () => {
+    const { status, json } = await call(app(), 'POST', '/api/briefs/compile', {
+      json: { brief, target: 'sd15' },
+    });
+    expect(status).toBe(200);
+    expect(json.prompt.target).toBe('sd15');
+    expect(json.prompt.sections.some((s: { id: string }) => s.id === 'light')).toBe(true);
+    expect(json.prompt.tokens.windows).toBeGreaterThanOrEqual(1);
+    const invalid = await call(app(), 'POST', '/api/briefs/compile', {
+      json: { brief: { ...brief, camera: { aperture: 0.1 } } },
+    });
+    expect(invalid.status).toBe(422);
+    expect(invalid.json.error.code).toBe('BRIEF_INVALID');
+    expect(invalid.json.error.issues[0].path).toBe('camera.aperture');
+  });
+
+  it('refuses a request off its schema with 400 naming the field', async () => {
+    const app1 = app();
+    const response = await app1.request('/api/briefs/compile', {
+      method: 'POST',
+      headers: { host: 'localhost', 'content-type': 'application/json' },
+      body: JSON.stringify({ brief, target: 'dalle-9' }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; issues: { path: string }[] } };
+    expect(body.error.code).toBe('USAGE');
+    expect(body.error.issues[0]?.path).toBe('target');
+    check('#/components/schemas/Error', body, 'error body');
+  });
+
+  it('writes a brief as a YAML file that validates back to the same brief', async () => {
+    const { json } = await call(app(), 'POST', '/api/briefs/text', { json: { brief } });
+    expect(json.text).toMatch(/^version: 1/m);
+    const back = await call(app(), 'POST', '/api/briefs/validate', { json: { text: json.text } });
+    expect(back.json.valid).toBe(true);
+    expect(back.json.brief.light.rig).toBe('split');
+  });
+
+  it('lints a brief and applies a nudge patch', async () => {
+    const templates = await api.templates();
+    const contradictions = templates.find((t) => t.file === 'contradictions.yaml');
+    expect(contradictions).toBeDefined();
+    const lint = await call(app(), 'POST', '/api/briefs/lint', {
+      json: { brief: contradictions?.brief },
+    });
+    expect(lint.json.nudges.length).toBeGreaterThan(0);
+    const first = lint.json.nudges[0] as { rule: string; patch: unknown[] };
+    const patched = await call(app(), 'POST', '/api/briefs/patch', {
+      json: { brief: contradictions?.brief, patch: first.patch },
+    });
+    expect(patched.status).toBe(200);
+    const again = await call(app(), 'POST', '/api/briefs/lint', {
+      json: { brief: patched.json.brief },
+    });
+    expect(again.json.nudges.map((n: { rule: string }) => n.rule)).not.toContain(first.rule);
+  });
+
+  it('uploads a reference, serves it by hash, reads its blueprint and draws its overlay', async () => {
+    const upload = await call(app(), 'POST', '/api/references?name=soft-smile.png', {
+      bytes: photo,
+    });
+    expect(upload.status).toBe(201);
+    expect(upload.json).toMatchObject({ format: 'png', name: 'soft-smile.png' });
+    const id = upload.json.blob as string;
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const blob = await call(app(), 'GET', `/api/blobs/${id}`);
+    expect(Buffer.from(blob.bytes).equals(Buffer.from(photo))).toBe(true);
+    const bp = await call(app(), 'GET', `/api/references/${id}/blueprint`);
+    expect(bp.status).toBe(200);
+    expect(bp.json.blueprint.faces.length).toBe(1);
+    expect(bp.json.blueprint.faces[0].mesh.length).toBe(478);
+    expect(bp.json.brief.version).toBe(1);
+    const overlay = await call(app(), 'GET', `/api/references/${id}/overlay.png?maxSize=400`);
+    expect(overlay.status).toBe(200);
+    expect(Buffer.from(overlay.bytes.subarray(1, 4)).toString()).toBe('PNG');
+    // The overlay differs from the photo: something was drawn.
+    expect(overlay.bytes.byteLength).toBeGreaterThan(1000);
+  }, 180_000);
+
+  it('reads a photo without a face into a blueprint that says so, not a server error', async () => {
+    const upload = await call(app(), 'POST', '/api/references?name=dot.png', {
+      bytes: onePixelPng(120, 90, 60),
+    });
+    expect(upload.status).toBe(201);
+    const bp = await call(app(), 'GET', `/api/references/${upload.json.blob}/blueprint`);
+    expect([200, 422]).toContain(bp.status);
+    if (bp.status === 200) {
+      expect(bp.json.blueprint.faces).toEqual([]);
+      expect(bp.json.blueprint.warnings.length).toBeGreaterThan(0);
+    } else expect(bp.json.error.issues.length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('answers 404 with a code for a blob that is not stored', async () => {
+    const missing = await call(app(), 'GET', `/api/blobs/${'0'.repeat(64)}`);
+    expect(missing.status).toBe(404);
+    expect(missing.json.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('security', () => {
+  // One concrete request per route of the table, so a new route is covered by these tests.
+  const id = 'a'.repeat(64);
+  const concrete = routeTable('test').map((route) => ({
+    method: route.method.toUpperCase(),
+    path: route.path.replace('{id}', id),
+  }));
+
+  it('refuses a foreign Host with 403 on every route, static pages included', async () => {
+    const app = createApp({ api });
+    for (const { method, path } of [
+      ...concrete,
+      { method: 'GET', path: '/' },
+      { method: 'GET', path: '/api/openapi.json' },
+    ]) {
+      const response = await app.request(path, {
+        method,
+        headers: { host: 'evil.example:4780', 'content-type': 'application/json' },
+        ...(method === 'POST' ? { body: '{}' } : {}),
+      });
+      expect(response.status, `${method} ${path}`).toBe(403);
+      const body = (await response.json()) as {
+        error: { code: string; issues: { path: string }[] };
+      };
+      expect(body.error.code).toBe('HOST_FORBIDDEN');
+      expect(body.error.issues[0]?.path).toBe('host');
+    }
+  });
+
+  it('refuses a foreign Origin (cross-site request) with 403 and sends no CORS or cookies', async () => {
+    const app = createApp({ api });
+    const cross = await app.request('/api/briefs/validate', {
+      method: 'POST',
+      headers: {
+        host: 'localhost:4780',
+        origin: 'https://evil.example',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ brief }),
+    });
+    expect(cross.status).toBe(403);
+    const preflight = await app.request('/api/briefs/validate', {
+      method: 'OPTIONS',
+      headers: {
+        host: 'localhost',
+        origin: 'http://localhost:4780',
+        'access-control-request-method': 'POST',
+      },
+    });
+    for (const response of [cross, preflight]) {
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+      expect(response.headers.get('set-cookie')).toBeNull();
+    }
+    const same = await app.request('/api/health', {
+      headers: { host: 'localhost:4780', origin: 'http://localhost:4780' },
+    });
+    expect(same.status).toBe(200);
+    expect(same.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('requires the token on every API route when one is set (401), and accepts it', async () => {
+    const app = createApp({ api, token: 's3cret-token' });
+    for (const { method, path } of concrete) {
+      for (const authorization of [undefined, 'Bearer wrong', 's3cret-token']) {
+        const response = await app.request(path, {
+          method,
+          headers: { host: 'localhost', ...(authorization === undefined ? {} : { authorization }) },
+        });
+        expect(response.status, `${method} ${path} with ${authorization}`).toBe(401);
+        expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+          'UNAUTHORIZED',
+        );
+      }
+    }
+    const ok = await app.request('/api/health', {
+      headers: { host: 'localhost', authorization: 'Bearer s3cret-token' },
+    });
+    expect(ok.status).toBe(200);
+  });
+
+  it('refuses blob ids that are not content hashes (path traversal)', async () => {
+    const app = createApp({ api });
+    for (const path of [
+      '/api/blobs/..%2F..%2Fetc%2Fpasswd',
+      '/api/blobs/../../etc/passwd',
+      `/api/blobs/${'A'.repeat(64)}`,
+      `/api/blobs/${'a'.repeat(63)}`,
+      '/api/references/..%2Fpackage.json/blueprint',
+      '/api/blobs/%2e%2e%2f%2e%2e%2fpackage.json',
+    ]) {
+      const response = await app.request(path, { headers: { host: 'localhost' } });
+      expect([400, 404], path).toContain(response.status);
+      const text = await response.text();
+      expect(text).not.toMatch(/portraitist|root:/);
+    }
+    const bad = await call(app, 'GET', `/api/blobs/${'A'.repeat(64)}`);
+    expect(bad.json.error.issues[0].path).toBe('params.id');
+  });
+
+  it('refuses an oversized upload and an oversized JSON body with 413', async () => {
+    const app = createApp({ api, maxUploadBytes: 1000, maxJsonBytes: 2000 });
+    const upload = await call(app, 'POST', '/api/references', { bytes: photo });
+    expect(upload.status).toBe(413);
+    expect(upload.json.error.code).toBe('PAYLOAD_TOO_LARGE');
+    const big = await call(app, 'POST', '/api/briefs/validate', {
+      json: { brief: { ...brief, notes: 'x'.repeat(3000) } },
+    });
+    expect(big.status).toBe(413);
+  });
+
+  it('refuses a decompression bomb from its header, before decoding, with a typed error', async () => {
+    const app = createApp({ api });
+    const bomb = pngBomb(60_000, 60_000);
+    expect(bomb.byteLength).toBeLessThan(2000);
+    const response = await call(app, 'POST', '/api/references?name=bomb.png', { bytes: bomb });
+    expect(response.status).toBe(413);
+    expect(response.json.error.code).toBe('IMAGE_TOO_LARGE');
+    expect(response.json.error.message).toMatch(/60000×60000/);
+    expect(response.json.error.issues[0].path).toBe('image');
+    // Nothing of it was kept.
+    const { createHash } = await import('node:crypto');
+    const id = createHash('sha256').update(bomb).digest('hex');
+    expect((await call(app, 'GET', `/api/blobs/${id}`)).status).toBe(404);
+  });
+
+  it('refuses a file that is not an accepted image, whatever its content type says', async () => {
+    const app = createApp({ api });
+    const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"></svg>');
+    const response = await call(app, 'POST', '/api/references', { bytes: svg, type: 'image/png' });
+    expect(response.status).toBe(415);
+    expect(response.json.error.code).toBe('IMAGE_UNSUPPORTED');
+  });
+
+  it('refuses an engine URL in a request body with a typed error naming the field', async () => {
+    const app = createApp({ api });
+    for (const json of [
+      { brief, target: 'sdxl', engineUrl: 'http://169.254.169.254/' },
+      { brief: { ...brief, output: { target: 'sdxl', baseUrl: 'http://10.0.0.1:8188' } } },
+    ]) {
+      const response = await app.request('/api/briefs/compile', {
+        method: 'POST',
+        headers: { host: 'localhost', 'content-type': 'application/json' },
+        body: JSON.stringify(json),
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as {
+        error: { code: string; issues: { path: string }[] };
+      };
+      expect(body.error.code).toBe('ENGINE_URL_REFUSED');
+      expect(body.error.issues[0]?.path).toMatch(/engineUrl|output\.baseUrl/);
+    }
+  });
+});
+
+/** A raw HTTP request (fetch does not let a test choose the Host header). */
+function raw(port: number, path: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('over a real socket', () => {
+  it('binds 127.0.0.1 by default, answers, and refuses a rebound Host', async () => {
+    const server = await startServer({ api, port: 0 });
+    try {
+      expect(server.host).toBe('127.0.0.1');
+      expect(server.token).toBeUndefined();
+      const health = await fetch(`http://127.0.0.1:${server.port}/api/health`);
+      expect(health.status).toBe(200);
+      check(
+        operationOf('GET', '/api/health').responses['200']?.content['application/json']?.schema
+          .$ref,
+        await health.json(),
+        'health over a socket',
+      );
+      const rebound = await raw(server.port, '/api/health', {
+        host: `attacker.example:${server.port}`,
+      });
+      expect(rebound.status).toBe(403);
+      expect(JSON.parse(rebound.body).error.code).toBe('HOST_FORBIDDEN');
+      const compiled = await fetch(`http://127.0.0.1:${server.port}/api/briefs/compile`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ brief }),
+      });
+      expect(compiled.status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('requires a token when bound beyond loopback: 401 without, 200 with', async () => {
+    const server = await startServer({ api, port: 0, host: '0.0.0.0', newToken: () => 'tok-123' });
+    try {
+      expect(server.token).toBe('tok-123');
+      expect(server.url).toMatch(/#token=tok-123$/);
+      const without = await fetch(`http://127.0.0.1:${server.port}/api/health`);
+      expect(without.status).toBe(401);
+      const withToken = await fetch(`http://127.0.0.1:${server.port}/api/health`, {
+        headers: { authorization: 'Bearer tok-123' },
+      });
+      expect(withToken.status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});

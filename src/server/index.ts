@@ -1,0 +1,31 @@
+// Public face of server/: the HTTP API and web studio (`portraitist serve`).
+export { createApp, hostName, studioOpenApi, type AppOptions } from './app.js';
+export {
+  startServer,
+  isLoopback,
+  defaultWebRoot,
+  type ServerOptions,
+  type RunningServer,
+} from './serve.js';
+export {
+  createStudioApi,
+  defaultUploadLimits,
+  type StudioApi,
+  type StudioApiOptions,
+  type BriefSource,
+  type BriefValidation,
+  type BriefTemplate,
+  type Vocabulary,
+  type VocabularyEntry,
+  type ReferenceInfo,
+} from './studio-api.js';
+export {
+  createMemoryBlobStore,
+  blobIdOf,
+  blobIdSchema,
+  checkBlobId,
+  type BlobId,
+  type BlobStore,
+} from './blobs.js';
+export { httpStatuses, errorAnswer, type ErrorBody } from './errors.js';
+export { routeTable, type RouteDefinition } from './routes.js';

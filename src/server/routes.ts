@@ -1,0 +1,234 @@
+// The route table: each route names its schemas once; app.ts validates with them and openapi.ts
+// documents them, so the document cannot drift from what the server accepts and answers.
+import type { z } from 'zod';
+import type { Target } from '../brief/index.js';
+import {
+  blobParamsSchema,
+  blueprintResponseSchema,
+  briefTextRequestSchema,
+  briefTextResponseSchema,
+  briefSourceSchema,
+  compileRequestSchema,
+  compileResponseSchema,
+  healthSchema,
+  lintRequestSchema,
+  lintResponseSchema,
+  overlayQuerySchema,
+  patchRequestSchema,
+  patchResponseSchema,
+  referenceSchema,
+  templatesResponseSchema,
+  uploadQuerySchema,
+  validateResponseSchema,
+  vocabularyResponseSchema,
+} from './schemas.js';
+import type { BriefSource, StudioApi } from './studio-api.js';
+
+/** What a handler answers: JSON checked against the route's schema, or bytes of a media type. */
+export type RouteAnswer =
+  | { readonly json: unknown; readonly status?: number }
+  | { readonly bytes: Uint8Array; readonly mediaType: string; readonly status?: number };
+
+/** A request body: JSON with a schema, or raw bytes of some media types under a byte cap. */
+export type RouteBody =
+  | { readonly kind: 'json'; readonly schema: z.ZodType; readonly id: string }
+  | { readonly kind: 'binary'; readonly mediaTypes: readonly string[] };
+
+/** One route of the API. Paths use OpenAPI's `{name}` parameters. */
+export interface RouteDefinition {
+  readonly operationId: string;
+  readonly method: 'get' | 'post';
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  readonly body?: RouteBody;
+  readonly answer:
+    | {
+        readonly kind: 'json';
+        readonly status: 200 | 201;
+        readonly schema: z.ZodType;
+        readonly id: string;
+      }
+    | { readonly kind: 'binary'; readonly status: 200; readonly mediaTypes: readonly string[] };
+  /** Error statuses this route can answer besides the ones every route can (401, 403, 500). */
+  readonly errors: readonly number[];
+  readonly handle: (
+    input: { params: unknown; query: unknown; body: unknown },
+    api: StudioApi,
+  ) => Promise<RouteAnswer> | RouteAnswer;
+}
+
+/** The media types accepted as reference photos; the bytes themselves decide the format. */
+export const imageMediaTypes = ['image/jpeg', 'image/png', 'image/webp', 'image/avif'] as const;
+
+const json = (schema: z.ZodType, id: string, status: 200 | 201 = 200) =>
+  ({ kind: 'json', status, schema, id }) as const;
+const jsonBody = (schema: z.ZodType, id: string) => ({ kind: 'json', schema, id }) as const;
+
+/** Builds the route table for a server version. */
+export function routeTable(version: string): RouteDefinition[] {
+  return [
+    {
+      operationId: 'health',
+      method: 'get',
+      path: '/api/health',
+      summary: 'Whether the server is up, and whether vision is loaded.',
+      tag: 'server',
+      answer: json(healthSchema, 'Health'),
+      errors: [],
+      handle: (_input, api) => ({ json: { ok: true, version, vision: api.visionState() } }),
+    },
+    {
+      operationId: 'validateBrief',
+      method: 'post',
+      path: '/api/briefs/validate',
+      summary: 'Validate a brief; every issue comes back with its field path.',
+      tag: 'briefs',
+      body: jsonBody(briefSourceSchema, 'BriefSource'),
+      answer: json(validateResponseSchema, 'BriefValidation'),
+      errors: [400, 413],
+      handle: ({ body }, api) => ({ json: api.validateBrief(body as BriefSource) }),
+    },
+    {
+      operationId: 'compileBrief',
+      method: 'post',
+      path: '/api/briefs/compile',
+      summary:
+        'Compile a brief for a model family: prompt sections, CLIP windows, pushed-out text.',
+      tag: 'briefs',
+      body: jsonBody(compileRequestSchema, 'CompileRequest'),
+      answer: json(compileResponseSchema, 'CompileResponse'),
+      errors: [400, 413, 422],
+      handle: async ({ body }, api) => {
+        const { brief, target } = body as { brief: unknown; target?: Target };
+        return { json: await api.compileBrief(brief, target) };
+      },
+    },
+    {
+      operationId: 'lintBrief',
+      method: 'post',
+      path: '/api/briefs/lint',
+      summary: 'Contradictions a photographer would catch, each with a patch that fixes it.',
+      tag: 'briefs',
+      body: jsonBody(lintRequestSchema, 'LintRequest'),
+      answer: json(lintResponseSchema, 'LintResponse'),
+      errors: [400, 413, 422],
+      handle: ({ body }, api) => ({
+        json: { nudges: api.lintBrief((body as { brief: unknown }).brief) },
+      }),
+    },
+    {
+      operationId: 'patchBrief',
+      method: 'post',
+      path: '/api/briefs/patch',
+      summary: "Apply a nudge's patch to a brief; the result is validated again.",
+      tag: 'briefs',
+      body: jsonBody(patchRequestSchema, 'PatchRequest'),
+      answer: json(patchResponseSchema, 'PatchResponse'),
+      errors: [400, 413, 422],
+      handle: ({ body }, api) => {
+        const { brief, patch } = body as z.output<typeof patchRequestSchema>;
+        return { json: { brief: api.patchBrief(brief, patch) } };
+      },
+    },
+    {
+      operationId: 'briefText',
+      method: 'post',
+      path: '/api/briefs/text',
+      summary: 'The brief as a YAML or JSON file, to save.',
+      tag: 'briefs',
+      body: jsonBody(briefTextRequestSchema, 'BriefTextRequest'),
+      answer: json(briefTextResponseSchema, 'BriefText'),
+      errors: [400, 413, 422],
+      handle: ({ body }, api) => {
+        const { brief, format } = body as z.output<typeof briefTextRequestSchema>;
+        return { json: { text: api.briefText(brief, format) } };
+      },
+    },
+    {
+      operationId: 'listTemplates',
+      method: 'get',
+      path: '/api/templates',
+      summary: 'The example briefs shipped with Portraitist, to start from.',
+      tag: 'briefs',
+      answer: json(templatesResponseSchema, 'Templates'),
+      errors: [],
+      handle: async (_input, api) => ({ json: { templates: await api.templates() } }),
+    },
+    {
+      operationId: 'vocabulary',
+      method: 'get',
+      path: '/api/vocabulary',
+      summary: "The brief's vocabularies with one-line descriptions, and the brief's JSON Schema.",
+      tag: 'briefs',
+      answer: json(vocabularyResponseSchema, 'Vocabulary'),
+      errors: [],
+      handle: (_input, api) => ({ json: api.vocabulary() }),
+    },
+    {
+      operationId: 'uploadReference',
+      method: 'post',
+      path: '/api/references',
+      summary:
+        'Upload a reference photo (raw bytes). Size, format and pixel count are checked from the header before decoding.',
+      tag: 'references',
+      query: uploadQuerySchema,
+      body: { kind: 'binary', mediaTypes: imageMediaTypes },
+      answer: json(referenceSchema, 'Reference', 201),
+      errors: [400, 413, 415, 422],
+      handle: async ({ query, body }, api) => ({
+        status: 201,
+        json: await api.addReference(body as Uint8Array, (query as { name?: string }).name),
+      }),
+    },
+    {
+      operationId: 'referenceBlueprint',
+      method: 'get',
+      path: '/api/references/{id}/blueprint',
+      summary: 'What the photo shows, pillar by pillar, and a brief read off it.',
+      tag: 'references',
+      params: blobParamsSchema,
+      answer: json(blueprintResponseSchema, 'BlueprintAnswer'),
+      errors: [400, 404, 422],
+      handle: async ({ params }, api) => {
+        const { id } = params as { id: string };
+        return { json: { blob: id, ...(await api.blueprint(id)) } };
+      },
+    },
+    {
+      operationId: 'referenceOverlay',
+      method: 'get',
+      path: '/api/references/{id}/overlay.png',
+      summary:
+        'The photo with its blueprint drawn over it (thirds, mesh, head pose, body, light, palette).',
+      tag: 'references',
+      params: blobParamsSchema,
+      query: overlayQuerySchema,
+      answer: { kind: 'binary', status: 200, mediaTypes: ['image/png'] },
+      errors: [400, 404, 422],
+      handle: async ({ params, query }, api) => {
+        const { id } = params as { id: string };
+        const { maxSize } = query as { maxSize?: number };
+        const bytes = await api.overlay(id, maxSize === undefined ? {} : { maxSize });
+        return { bytes, mediaType: 'image/png' };
+      },
+    },
+    {
+      operationId: 'getBlob',
+      method: 'get',
+      path: '/api/blobs/{id}',
+      summary: 'A stored image by its content hash.',
+      tag: 'blobs',
+      params: blobParamsSchema,
+      answer: {
+        kind: 'binary',
+        status: 200,
+        mediaTypes: [...imageMediaTypes, 'application/octet-stream'],
+      },
+      errors: [400, 404],
+      handle: async ({ params }, api) => api.blob((params as { id: string }).id),
+    },
+  ];
+}

@@ -1,0 +1,199 @@
+// The studio in a real browser (Debian's Chromium through playwright-core): write a brief from a
+// template, see it compiled, break a field and see it named, apply a nudge, upload a reference and
+// see its blueprint drawn over it. Screenshots go to $PORTRAITIST_SCREENSHOTS (or a temp folder).
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumArgs, findChromium, readFixture } from '../testing/index.js';
+import {
+  createMemoryBlobStore,
+  createStudioApi,
+  startServer,
+  type RunningServer,
+  type StudioApi,
+} from './index.js';
+
+const shots = process.env['PORTRAITIST_SCREENSHOTS'] ?? join(tmpdir(), 'portraitist-studio-e2e');
+let webRoot: string;
+let api: StudioApi;
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  webRoot = await mkdtemp(join(tmpdir(), 'portraitist-web-'));
+  await build({
+    configFile: fileURLToPath(new URL('../../web/vite.config.ts', import.meta.url)),
+    logLevel: 'warn',
+    build: { outDir: webRoot, emptyOutDir: true },
+  });
+  await mkdir(shots, { recursive: true });
+  api = createStudioApi({ blobs: createMemoryBlobStore() });
+  server = await startServer({ api, port: 0, webRoot });
+  browser = await chromium.launch({
+    executablePath: await findChromium(),
+    headless: true,
+    args: [...chromiumArgs],
+  });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+}, 20 * 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await api?.dispose();
+  if (webRoot !== undefined) await rm(webRoot, { recursive: true, force: true });
+});
+
+describe('the web studio in Chromium', () => {
+  it('writes a brief from a template and shows the compiled prompt with its CLIP windows', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(server.url);
+    await page.waitForSelector('[data-testid=template] option[value="boxer-split-light.yaml"]', {
+      state: 'attached',
+    });
+    // A blank brief names the one field it needs.
+    await expect
+      .poll(() => page.locator('[data-testid=issues]').textContent(), { timeout: 30_000 })
+      .toMatch(/subject\.description/);
+    await page.screenshot({ path: join(shots, '0-open.png') });
+    await page.selectOption('[data-testid=template]', 'boxer-split-light.yaml');
+    const prompt = page.locator('[data-testid=prompt]');
+    await expect.poll(() => prompt.textContent(), { timeout: 30_000 }).toMatch(/boxer|split/i);
+    await expect.poll(() => page.locator('[data-testid=windows]').count()).toBe(1);
+    // The light pillar's picker shows the rig's one-line description.
+    await page.getByRole('tab', { name: /Light & camera/ }).click();
+    const picker = page.locator('[data-testid="picker-light.rig"]');
+    await expect.poll(() => picker.textContent()).toMatch(/Split/);
+    await picker.click();
+    await expect.poll(() => page.locator('.picker-option').count()).toBeGreaterThan(10);
+    await expect
+      .poll(() => page.locator('.picker-list').textContent())
+      .toMatch(/lit triangle under the eye/i);
+    await page.screenshot({ path: join(shots, '1-template-compiled.png') });
+    await page.keyboard.press('Escape');
+    await page.locator('.brand').click();
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('names the field of a validation error next to it', async () => {
+    const aperture = page.locator('[data-testid="number-camera.aperture"]');
+    await aperture.fill('0.1');
+    const issue = page.locator('[data-path="camera.aperture"] .field-issue');
+    await expect.poll(() => issue.textContent(), { timeout: 30_000 }).toMatch(/f-number/);
+    await expect
+      .poll(() => page.locator('[data-testid=issues]').textContent())
+      .toMatch(/camera\.aperture/);
+    await page.screenshot({ path: join(shots, '2-invalid-field.png') });
+    await aperture.fill('2');
+    await expect
+      .poll(() => page.locator('[data-testid=issues]').count(), { timeout: 30_000 })
+      .toBe(0);
+  }, 120_000);
+
+  it('opens a brief file, naming the line of an issue, and saves the brief as YAML', async () => {
+    const bad =
+      'version: 1\nsubject:\n  description: a potter at her wheel\nlight:\n  rig: rembrant\n';
+    await page.setInputFiles('[data-testid=open-brief]', {
+      name: 'potter.yaml',
+      mimeType: 'application/yaml',
+      buffer: Buffer.from(bad),
+    });
+    const issues = page.locator('[data-testid=file-issues]');
+    await expect
+      .poll(() => issues.textContent(), { timeout: 30_000 })
+      .toMatch(/line 5.*light\.rig/);
+    await page.setInputFiles('[data-testid=open-brief]', {
+      name: 'potter.yaml',
+      mimeType: 'application/yaml',
+      buffer: Buffer.from(bad.replace('rembrant', 'Rembrandt')),
+    });
+    await expect.poll(() => issues.count(), { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => page.locator('[data-testid=prompt]').textContent()).toMatch(/potter/);
+    const download = page.waitForEvent('download');
+    await page.getByTestId('save-brief').click();
+    const saved = await download;
+    const path = await saved.path();
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(path, 'utf8');
+    expect(text).toMatch(/rig: rembrandt/);
+    expect(text).toMatch(/description: a potter at her wheel/);
+  }, 120_000);
+
+  it('applies a lint nudge with its button', async () => {
+    await page.selectOption('[data-testid=template]', 'contradictions.yaml');
+    const nudges = page.locator('[data-testid=nudges] .nudge');
+    await expect.poll(() => nudges.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    const before = await nudges.count();
+    const first = await nudges.first().textContent();
+    await page.screenshot({ path: join(shots, '3-nudges.png') });
+    await nudges.first().getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => nudges.count(), { timeout: 30_000 }).toBeLessThan(before);
+    expect(await page.locator('[data-testid=nudges]').textContent()).not.toContain(first ?? '');
+  }, 120_000);
+
+  it('uploads a reference and draws its blueprint over it as toggles', async () => {
+    await page.selectOption('[data-testid=template]', 'pastry-chef-window.yaml');
+    const photo = await readFixture('soft-smile');
+    await page.setInputFiles('[data-testid=upload]', {
+      name: 'soft-smile.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(photo),
+    });
+    const mesh = page.locator('[data-testid=overlay] .ov-mesh circle');
+    await expect.poll(() => mesh.count(), { timeout: 120_000 }).toBe(478);
+    await expect.poll(() => page.locator('[data-testid=overlay] .ov-light').count()).toBe(1);
+    await expect
+      .poll(() => page.locator('[data-testid=palette] .swatch').count())
+      .toBeGreaterThan(2);
+    await page.screenshot({ path: join(shots, '4-reference-overlay.png') });
+    await page.getByRole('button', { name: 'Mesh' }).click();
+    await expect.poll(() => mesh.count()).toBe(0);
+    await page.getByRole('button', { name: 'Mesh' }).click();
+    // The server-drawn overlay, every layer, saves as a PNG.
+    const download = page.waitForEvent('download');
+    await page.getByTestId('save-overlay').click();
+    const saved = await (await download).path();
+    const { readFile } = await import('node:fs/promises');
+    const png = await readFile(saved);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    await writeFile(join(shots, '4b-overlay-download.png'), png);
+    await page.getByTestId('brief-from-photo').click();
+    // The brief read off the photo replaces the editor's and is compiled for its own target.
+    await expect
+      .poll(() => page.locator('[data-testid="text-title"]').inputValue(), { timeout: 30_000 })
+      .toMatch(/soft-smile/);
+    await expect
+      .poll(() => page.locator('.status').textContent(), { timeout: 30_000 })
+      .toBe('compiled');
+    await expect.poll(() => page.locator('.prompt-panel').textContent()).toMatch(/Prompt · sdxl/i);
+    await page.screenshot({ path: join(shots, '5-brief-from-photo.png') });
+    // A laptop screen: everything still fits beside the photo.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: join(shots, '6-laptop.png') });
+  }, 240_000);
+
+  it('works with a token: the page sends it from the address fragment, never in a cookie', async () => {
+    const guarded = await startServer({ api, port: 0, webRoot, token: 'tok-e2e' });
+    const context = await browser.newContext();
+    try {
+      const tokenPage = await context.newPage();
+      await tokenPage.goto(guarded.url);
+      expect(guarded.url).toMatch(/#token=tok-e2e$/);
+      await tokenPage.waitForSelector('[data-testid=template] option[value="minimal.yaml"]', {
+        state: 'attached',
+      });
+      expect(await context.cookies()).toEqual([]);
+      const denied = await tokenPage.evaluate(async () => (await fetch('/api/health')).status);
+      expect(denied).toBe(401);
+    } finally {
+      await context.close();
+      await guarded.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,227 @@
+// The studio talks to the server over HTTP only. These are the shapes of the answers it reads
+// (the server's OpenAPI document, /api/openapi.json, is the full contract).
+
+/** A brief being edited: plain JSON, validated by the server on every change. */
+export type Json = { [key: string]: unknown };
+
+export interface Issue {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export interface ApiError {
+  code: string;
+  message: string;
+  issues: Issue[];
+}
+
+export interface Nudge {
+  pillar: string;
+  rule: string;
+  severity: 'info' | 'warning';
+  message: string;
+  patch: Json[];
+}
+
+export interface PromptSection {
+  id: string;
+  pillar: string;
+  text: string;
+  essential: boolean;
+  tokens: number;
+  windows: [number, number];
+}
+
+export interface CompiledPrompt {
+  target: string;
+  positive: string;
+  negative: string | null;
+  sections: PromptSection[];
+  tokens: { positive: number; negative: number; windows: number; essential: number };
+  pushedOut: { section: string; text: string; reason: 'later-window' | 'dropped' }[];
+  params: { width: number | null; height: number | null; aspectRatio: string; count: number };
+  nudges: Nudge[];
+  notes: string[];
+}
+
+export interface VocabEntry {
+  id: string;
+  name: string;
+  effect: string;
+}
+
+export interface Vocabulary {
+  fields: Record<string, VocabEntry[]>;
+  targets: string[];
+  schema: Json;
+}
+
+export interface Template {
+  file: string;
+  title: string;
+  text: string;
+  brief: Json;
+}
+
+export interface Reference {
+  blob: string;
+  name: string;
+  format: string;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+export interface Face {
+  box: { x: number; y: number; width: number; height: number };
+  mesh: [number, number, number][];
+  headPose: { yaw: number; pitch: number; roll: number };
+}
+
+export interface Blueprint {
+  image: { width: number; height: number };
+  faces: Face[];
+  faceIndex: number | null;
+  body: { keypoints: { part: string; x: number; y: number; score: number }[] } | null;
+  light: {
+    azimuth: number;
+    elevation: number;
+    fillRatio: number;
+    softness: number;
+    confidence: number;
+    colorTemperature: number;
+  } | null;
+  palette: { frame: { hex: string; weight: number }[] };
+  composition: { eyeCentre: { x: number; y: number }; shot: string } | null;
+  warnings: { code: string; message: string }[];
+}
+
+/** A failed call: the server's typed error, with issue paths. */
+export class StudioError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: ApiError,
+  ) {
+    super(error.message);
+  }
+}
+
+// The token (when the server is bound beyond loopback) arrives in the address fragment, which
+// browsers never send; it travels only in the Authorization header, never in a cookie.
+const token = new URLSearchParams(window.location.hash.slice(1)).get('token');
+
+async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (token !== null) headers.set('authorization', `Bearer ${token}`);
+  const response = await fetch(path, { ...init, headers, credentials: 'omit' });
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = (body as { error?: ApiError } | null)?.error ?? {
+      code: 'INTERNAL',
+      message: `${response.status} ${response.statusText}`,
+      issues: [],
+    };
+    throw new StudioError(response.status, error);
+  }
+  return body as T;
+}
+
+const post = <T>(path: string, json: unknown) =>
+  call<T>(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(json),
+  });
+
+/** The server's calls, one function each. */
+export const api = {
+  templates: () => call<{ templates: Template[] }>('/api/templates'),
+  vocabulary: () => call<Vocabulary>('/api/vocabulary'),
+  compile: (brief: Json, target: string) =>
+    post<{ brief: Json; prompt: CompiledPrompt }>('/api/briefs/compile', { brief, target }),
+  patch: (brief: Json, patch: Json[]) =>
+    post<{ brief: Json }>('/api/briefs/patch', { brief, patch }),
+  validateText: (text: string) =>
+    post<{ valid: boolean; brief: Json | null; issues: Issue[] }>('/api/briefs/validate', { text }),
+  briefText: (brief: Json) => post<{ text: string }>('/api/briefs/text', { brief, format: 'yaml' }),
+  upload: (file: Blob, name: string) =>
+    call<Reference>(`/api/references?name=${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { 'content-type': file.type || 'application/octet-stream' },
+      body: file,
+    }),
+  blueprint: (blob: string) =>
+    call<{ blob: string; blueprint: Blueprint; brief: Json }>(`/api/references/${blob}/blueprint`),
+  /** An image URL; with a token (or `asObject`) the bytes are fetched into an object URL. */
+  async imageUrl(path: string, asObject = false): Promise<string> {
+    if (token === null && !asObject) return path;
+    const headers = new Headers();
+    if (token !== null) headers.set('authorization', `Bearer ${token}`);
+    const response = await fetch(path, { headers, credentials: 'omit' });
+    if (!response.ok) {
+      const body = (await response.json().catch(() => null)) as { error?: ApiError } | null;
+      throw new StudioError(
+        response.status,
+        body?.error ?? { code: 'INTERNAL', message: String(response.status), issues: [] },
+      );
+    }
+    return URL.createObjectURL(await response.blob());
+  },
+};
+
+/** The value at a dotted path of a brief. */
+export function getAt(brief: Json, path: string): unknown {
+  let node: unknown = brief;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Json)[part];
+  }
+  return node;
+}
+
+/** A copy of the brief with `path` set (or removed when `value` is undefined or ''). */
+export function setAt(brief: Json, path: string, value: unknown): Json {
+  const [head, ...rest] = path.split('.');
+  if (head === undefined) return brief;
+  const copy: Json = { ...brief };
+  if (rest.length === 0) {
+    if (value === undefined || value === '') delete copy[head];
+    else copy[head] = value;
+    return copy;
+  }
+  const child = copy[head];
+  const next = setAt(
+    child !== null && typeof child === 'object' && !Array.isArray(child) ? (child as Json) : {},
+    rest.join('.'),
+    value,
+  );
+  if (Object.keys(next).length === 0) delete copy[head];
+  else copy[head] = next;
+  return copy;
+}
+
+/** The enum values the brief's JSON Schema allows at a dotted path (for plain pickers). */
+export function enumAt(schema: Json, path: string): string[] {
+  let node: Json | undefined = schema;
+  for (const part of path.split('.')) {
+    node = unwrap(node);
+    const properties = node?.['properties'] as Record<string, Json> | undefined;
+    node = properties?.[part];
+  }
+  node = unwrap(node);
+  const values = node?.['enum'];
+  return Array.isArray(values) ? values.map(String) : [];
+}
+
+function unwrap(node: Json | undefined): Json | undefined {
+  let current = node;
+  for (let i = 0; i < 4 && current !== undefined; i += 1) {
+    const anyOf = current['anyOf'] as Json[] | undefined;
+    if (anyOf !== undefined) {
+      current = anyOf.find((option) => option['type'] !== 'null');
+    } else return current;
+  }
+  return current;
+}
