@@ -43,6 +43,18 @@ export type ErrorCode =
   | 'ENGINE_TIMEOUT'
   /** The engine's server refused the request as invalid (a validation error; never retried). */
   | 'ENGINE_REJECTED'
+  /** A value handed to the library is not what it accepts (stars outside 1..5, a bad blob id…). */
+  | 'LIBRARY_INVALID'
+  /** A session, round or candidate named by id is not in the library. */
+  | 'LIBRARY_NOT_FOUND'
+  /** A row read back from the library does not have the shape it was written with. */
+  | 'LIBRARY_CORRUPT'
+  /** The library was written by a newer Portraitist (its schema has migrations this one lacks). */
+  | 'LIBRARY_VERSION'
+  /** A stored blob's bytes no longer match its sha-256 id (changed or truncated on disk). */
+  | 'BLOB_CORRUPT'
+  /** No blob is stored under that id. */
+  | 'BLOB_NOT_FOUND'
   | 'INTERNAL';
 
 /** Base class of every error Portraitist lets reach a user: a code, one line, the offending field. */
@@ -83,6 +95,16 @@ export function isPortraitistError(value: unknown): value is PortraitistError {
       typeof (value as { code?: unknown }).code === 'string' &&
       Array.isArray((value as { issues?: unknown }).issues))
   );
+}
+
+/** Formats a path like ['references', 1, 'role'] as `references[1].role` (the one path format). */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out;
 }
 
 /** Formats an issue as one line: `path: message (line:col)`. */

@@ -42,4 +42,9 @@ export {
   type FakeA1111Request,
   type FakeA1111Unit,
 } from './fakes/a1111.js';
-export { closedPort } from './ports.js';
+export { closedPort, freePort } from './ports.js';
+export {
+  postgresForTests,
+  type TestPostgres,
+  type PostgresForTestsOptions,
+} from './services/postgres.js';
