@@ -70,7 +70,12 @@ export function openFileBlobStore(options: FileBlobStoreOptions): BlobStore {
       } catch (error) {
         if (isMissing(error))
           throw new PortraitistError('BLOB_NOT_FOUND', `no blob ${id} in the library`, {
-            issues: [{ path: 'id', message: `expected the id of a stored blob for \`id\` but received "${id}"` }],
+            issues: [
+              {
+                path: 'id',
+                message: `expected the id of a stored blob for \`id\` but received "${id}"`,
+              },
+            ],
           });
         throw error;
       }

@@ -28,7 +28,8 @@ function walk(a: unknown, b: unknown, path: PropertyKey[], out: BriefChange[]): 
   if (Array.isArray(a) && Array.isArray(b)) {
     const length = Math.max(a.length, b.length);
     for (let i = 0; i < length; i++) {
-      if (i >= b.length) out.push({ path: formatPath([...path, i]), kind: 'removed', before: a[i] });
+      if (i >= b.length)
+        out.push({ path: formatPath([...path, i]), kind: 'removed', before: a[i] });
       else if (i >= a.length)
         out.push({ path: formatPath([...path, i]), kind: 'added', after: b[i] });
       else walk(a[i], b[i], [...path, i], out);

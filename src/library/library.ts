@@ -31,5 +31,9 @@ export function openLibrary(options: {
     ...(options.newId === undefined ? {} : { newId: options.newId }),
     ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
   });
-  return { store, blobs: openFileBlobStore({ root: join(options.folder, 'blobs') }), folder: options.folder };
+  return {
+    store,
+    blobs: openFileBlobStore({ root: join(options.folder, 'blobs') }),
+    folder: options.folder,
+  };
 }

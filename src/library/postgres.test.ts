@@ -53,7 +53,9 @@ describe('PostgreSQL store schema', () => {
     const client = new pg.Client({ connectionString: url() });
     await client.connect();
     try {
-      const rows = await client.query(`SELECT version, name FROM ${schema}.migrations ORDER BY version`);
+      const rows = await client.query(
+        `SELECT version, name FROM ${schema}.migrations ORDER BY version`,
+      );
       expect(rows.rows).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })));
     } finally {
       await client.end();
@@ -63,15 +65,21 @@ describe('PostgreSQL store schema', () => {
   it('refuses a schema written by a newer Portraitist with LIBRARY_VERSION', async () => {
     const schema = newSchema();
     await (await openPostgresStore({ connectionString: url(), schema })).close();
-    await sql(schema, "INSERT INTO migrations (version, name, applied_at) VALUES (999, 'future', now())");
-    const error = await openPostgresStore({ connectionString: url(), schema }).catch((e: unknown) => e);
+    await sql(
+      schema,
+      "INSERT INTO migrations (version, name, applied_at) VALUES (999, 'future', now())",
+    );
+    const error = await openPostgresStore({ connectionString: url(), schema }).catch(
+      (e: unknown) => e,
+    );
     expect(isPortraitistError(error) && error.code).toBe('LIBRARY_VERSION');
   });
 
   it('refuses a schema name that would need quoting', async () => {
-    const error = await openPostgresStore({ connectionString: url(), schema: 'x; DROP TABLE y' }).catch(
-      (e: unknown) => e,
-    );
+    const error = await openPostgresStore({
+      connectionString: url(),
+      schema: 'x; DROP TABLE y',
+    }).catch((e: unknown) => e);
     expect(isPortraitistError(error) && error.code).toBe('LIBRARY_INVALID');
   });
 });

@@ -192,7 +192,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         const detail: SessionDetail = {
           ...rows.session(row),
           briefVersions: (
-            await all(client, 'SELECT * FROM brief_versions WHERE session_id = $1 ORDER BY version', [id])
+            await all(
+              client,
+              'SELECT * FROM brief_versions WHERE session_id = $1 ORDER BY version',
+              [id],
+            )
           ).map(rows.briefVersion),
           references: (
             await all(client, 'SELECT * FROM refs WHERE session_id = $1 ORDER BY created_at, id', [
@@ -231,7 +235,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const where = q.since === undefined ? '' : 'WHERE updated_at >= $2';
       if (q.since !== undefined) params.push(q.since);
       return (
-        await all(db(), `SELECT * FROM sessions ${where} ORDER BY updated_at DESC, id DESC LIMIT $1`, params)
+        await all(
+          db(),
+          `SELECT * FROM sessions ${where} ORDER BY updated_at DESC, id DESC LIMIT $1`,
+          params,
+        )
       ).map(rows.session);
     },
 
@@ -317,7 +325,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           'SELECT 1 FROM brief_versions WHERE session_id = $1 AND version = $2',
           [sessionId, r.briefVersion],
         );
-        if (version === undefined) notFound('brief version', 'briefVersion', String(r.briefVersion));
+        if (version === undefined)
+          notFound('brief version', 'briefVersion', String(r.briefVersion));
         const row = await one(
           client,
           `INSERT INTO rounds (id, session_id, number, brief_version, engine, count, seed, nudges,
@@ -353,13 +362,18 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
          ON CONFLICT (round_id, engine, kind, job_id) DO NOTHING`,
         [roundId, j.index, j.engine, j.kind, j.id, clock()],
       );
-      if (result.rowCount === 0 && (await one(db(), 'SELECT 1 FROM rounds WHERE id = $1', [roundId])) === undefined)
+      if (
+        result.rowCount === 0 &&
+        (await one(db(), 'SELECT 1 FROM rounds WHERE id = $1', [roundId])) === undefined
+      )
         notFound('round', 'roundId', roundId);
     },
 
     async remoteJobs(roundId) {
       return (
-        await all(db(), 'SELECT * FROM remote_jobs WHERE round_id = $1 ORDER BY idx, seq', [roundId])
+        await all(db(), 'SELECT * FROM remote_jobs WHERE round_id = $1 ORDER BY idx, seq', [
+          roundId,
+        ])
       ).map(rows.remoteJob);
     },
 
@@ -393,11 +407,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       );
       const sessionId = (inserted.rows[0] as { session_id?: string } | undefined)?.session_id;
       if (sessionId !== undefined)
-        await db().query('UPDATE sessions SET updated_at = GREATEST(updated_at, $1) WHERE id = $2', [
-          at,
-          sessionId,
-        ]);
-      const row = (await candidateWhere('WHERE c.round_id = $1 AND c.idx = $2', [roundId, c.index]))[0];
+        await db().query(
+          'UPDATE sessions SET updated_at = GREATEST(updated_at, $1) WHERE id = $2',
+          [at, sessionId],
+        );
+      const row = (
+        await candidateWhere('WHERE c.round_id = $1 AND c.idx = $2', [roundId, c.index])
+      )[0];
       if (row === undefined) notFound('round', 'roundId', roundId);
       return rows.candidate(row);
     },

@@ -6,6 +6,7 @@ import { readRow } from './validate.js';
 import {
   scoreNames,
   type BriefVersionRecord,
+  type CandidateQuery,
   type CandidateRecord,
   type PickRecord,
   type ReferenceRecord,
@@ -29,7 +30,10 @@ const time = z.union([z.date(), z.string()]).transform((value, ctx) => {
   }
   return date;
 });
-const int = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform(Number).pipe(z.number().int());
+const int = z
+  .union([z.number(), z.string().regex(/^-?\d+$/)])
+  .transform(Number)
+  .pipe(z.number().int());
 const blobId = z.string().regex(/^[0-9a-f]{64}$/);
 const score = z.number().min(0).max(1).nullable();
 
@@ -95,7 +99,12 @@ export function rowMappers(dialect: Dialect): RowMappers {
     started_at: time,
     finished_at: time.nullable(),
   });
-  const remoteJob = z.object({ idx: int, engine: z.string(), kind: z.string(), job_id: z.string() });
+  const remoteJob = z.object({
+    idx: int,
+    engine: z.string(),
+    kind: z.string(),
+    job_id: z.string(),
+  });
   const verdict = z.enum(['pick', 'reject']).nullable();
   const stars = int.pipe(z.number().min(1).max(5)).nullable();
   const pick = z.object({
@@ -240,10 +249,7 @@ export const candidateColumns = `c.id, c.round_id, c.session_id, c.idx, c.engine
 export const candidateFrom = 'candidates c LEFT JOIN picks p ON p.candidate_id = c.id';
 
 /** Builds the WHERE / ORDER BY / LIMIT of a search; `param` returns a placeholder for a value. */
-export function searchSql(
-  query: import('./types.js').CandidateQuery,
-  param: (value: unknown) => string,
-): string {
+export function searchSql(query: CandidateQuery, param: (value: unknown) => string): string {
   const where: string[] = [];
   for (const n of scoreNames) {
     const range = query.pillars?.[n];

@@ -55,7 +55,9 @@ describe('SQLite store file', () => {
       probe.pragma('foreign_keys = ON');
       expect(() =>
         probe
-          .prepare("INSERT INTO refs (id, session_id, role, name, blob, created_at) VALUES ('r', 'nope', 'pose', 'x', 'b', 't')")
+          .prepare(
+            "INSERT INTO refs (id, session_id, role, name, blob, created_at) VALUES ('r', 'nope', 'pose', 'x', 'b', 't')",
+          )
           .run(),
       ).toThrow(/FOREIGN KEY/);
     } finally {
@@ -67,7 +69,9 @@ describe('SQLite store file', () => {
     const file = join(folder, 'newer.sqlite');
     await openSqliteStore({ file }).close();
     const db = new Database(file);
-    db.prepare("INSERT INTO migrations (version, name, applied_at) VALUES (999, 'future', 'now')").run();
+    db.prepare(
+      "INSERT INTO migrations (version, name, applied_at) VALUES (999, 'future', 'now')",
+    ).run();
     db.close();
     let error: unknown;
     try {

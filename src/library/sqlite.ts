@@ -102,7 +102,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db.prepare('UPDATE sessions SET updated_at = ? WHERE id = ?').run(at, sessionId);
   };
   const candidateById = (id: string): CandidateRecord | undefined => {
-    const row = db.prepare(`SELECT ${candidateColumns} FROM ${candidateFrom} WHERE c.id = ?`).get(id);
+    const row = db
+      .prepare(`SELECT ${candidateColumns} FROM ${candidateFrom} WHERE c.id = ?`)
+      .get(id);
     return row === undefined ? undefined : rows.candidate(row);
   };
   const roundRow = (id: string): unknown => db.prepare('SELECT * FROM rounds WHERE id = ?').get(id);
@@ -174,7 +176,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     listSessions: (query = {}) =>
       run(() => {
         const q = checkInput(
-          z.object({ limit: z.number().int().min(1).max(1000).optional(), since: z.date().optional() }),
+          z.object({
+            limit: z.number().int().min(1).max(1000).optional(),
+            since: z.date().optional(),
+          }),
           query,
           'sessions query',
         );
@@ -256,9 +261,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     cachedBlueprint: (blob, modelVersion) =>
       run(() => {
         const row = db
-          .prepare(
-            'SELECT blueprint AS value FROM blueprints WHERE blob = ? AND model_version = ?',
-          )
+          .prepare('SELECT blueprint AS value FROM blueprints WHERE blob = ? AND model_version = ?')
           .get(checkBlobId(blob), modelVersion);
         return row === undefined ? undefined : rows.json(row, 'blueprints');
       }),
@@ -327,8 +330,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         const at = now();
         db.transaction(() => {
           const round = db.prepare('SELECT session_id FROM rounds WHERE id = ?').get(roundId) as
-            | { session_id: string }
-            | undefined;
+            { session_id: string } | undefined;
           if (round === undefined) notFound('round', 'roundId', roundId);
           const inserted = insertCandidate.run(
             id,
@@ -348,7 +350,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           if (inserted.changes > 0) touch(round.session_id, at);
         }).immediate();
         const row = db
-          .prepare(`SELECT ${candidateColumns} FROM ${candidateFrom} WHERE c.round_id = ? AND c.idx = ?`)
+          .prepare(
+            `SELECT ${candidateColumns} FROM ${candidateFrom} WHERE c.round_id = ? AND c.idx = ?`,
+          )
           .get(roundId, c.index);
         return rows.candidate(row);
       }),
@@ -358,7 +362,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     listCandidates: (roundId) =>
       run(() =>
         db
-          .prepare(`SELECT ${candidateColumns} FROM ${candidateFrom} WHERE c.round_id = ? ORDER BY c.idx`)
+          .prepare(
+            `SELECT ${candidateColumns} FROM ${candidateFrom} WHERE c.round_id = ? ORDER BY c.idx`,
+          )
           .all(roundId)
           .map(rows.candidate),
       ),

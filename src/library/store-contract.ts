@@ -65,7 +65,7 @@ const brief = {
 const awkwardJson = {
   zeta: 1,
   alpha: [0.1, 1e-7, 123456789.123, -42, 2 ** 53 - 1, 1e21],
-  'ключ': 'ünïcødé 🎞️ "quotes" \\ back\nslash',
+  ключ: 'ünïcødé 🎞️ "quotes" \\ back\nslash',
   nested: { empty: {}, list: [], nulls: [null, { a: null }], deep: [[[{ x: true }]]] },
   '': 'empty key',
 };
@@ -74,7 +74,11 @@ const awkwardJson = {
 export function describeStoreContract(name: string, factory: StoreFactory): void {
   describe(`Store contract: ${name}`, () => {
     const withStore = async (
-      test: (store: Store, harness: StoreHarness, time: ReturnType<typeof steppingClock>) => Promise<void>,
+      test: (
+        store: Store,
+        harness: StoreHarness,
+        time: ReturnType<typeof steppingClock>,
+      ) => Promise<void>,
     ): Promise<void> => {
       const time = steppingClock();
       const harness = await factory({ clock: time.clock });
@@ -164,9 +168,18 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     it('keeps references and caches blueprints per blob and model version', () =>
       withStore(async (store) => {
         const s = await store.createSession({ title: 'refs', brief });
-        const face = await store.addReference(s.id, { role: 'identity', name: 'face.jpg', blob: blob(10) });
+        const face = await store.addReference(s.id, {
+          role: 'identity',
+          name: 'face.jpg',
+          blob: blob(10),
+        });
         await store.addReference(s.id, { role: 'pose', name: 'pose.jpg', blob: blob(11) });
-        expect(face).toMatchObject({ sessionId: s.id, role: 'identity', name: 'face.jpg', blob: blob(10) });
+        expect(face).toMatchObject({
+          sessionId: s.id,
+          role: 'identity',
+          name: 'face.jpg',
+          blob: blob(10),
+        });
         const detail = await store.getSession(s.id);
         expect(detail?.references.map((r) => r.name)).toEqual(['face.jpg', 'pose.jpg']);
 
@@ -198,13 +211,36 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const s = await store.createSession({ title: 'rounds', brief });
         await store.addBriefVersion(s.id, brief);
         const nudges = [
-          { pillar: 'light', sentence: 'Lower the key.', patch: [{ path: 'light.key.elevation', value: 20 }] },
+          {
+            pillar: 'light',
+            sentence: 'Lower the key.',
+            patch: [{ path: 'light.key.elevation', value: 20 }],
+          },
           awkwardJson,
         ];
-        const first = await store.startRound(s.id, { briefVersion: 1, engine: 'local', count: 4, seed: 7, nudges: [] });
-        const second = await store.startRound(s.id, { briefVersion: 2, engine: 'comfyui', count: 2, seed: 2 ** 40, nudges });
+        const first = await store.startRound(s.id, {
+          briefVersion: 1,
+          engine: 'local',
+          count: 4,
+          seed: 7,
+          nudges: [],
+        });
+        const second = await store.startRound(s.id, {
+          briefVersion: 2,
+          engine: 'comfyui',
+          count: 2,
+          seed: 2 ** 40,
+          nudges,
+        });
         expect([first.number, second.number]).toEqual([1, 2]);
-        expect(second).toMatchObject({ briefVersion: 2, engine: 'comfyui', count: 2, seed: 2 ** 40, status: 'running', finishedAt: null });
+        expect(second).toMatchObject({
+          briefVersion: 2,
+          engine: 'comfyui',
+          count: 2,
+          seed: 2 ** 40,
+          status: 'running',
+          finishedAt: null,
+        });
         expect(JSON.stringify(second.nudges)).toBe(JSON.stringify(nudges));
         await store.finishRound(first.id, 'done');
         await store.finishRound(second.id, 'cancelled');
@@ -219,13 +255,25 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(JSON.stringify(detail?.rounds[1]?.nudges)).toBe(JSON.stringify(nudges));
         expect(await store.getRound('missing')).toBeUndefined();
         await expectCode(
-          store.startRound(s.id, { briefVersion: 9, engine: 'local', count: 1, seed: 1, nudges: [] }),
+          store.startRound(s.id, {
+            briefVersion: 9,
+            engine: 'local',
+            count: 1,
+            seed: 1,
+            nudges: [],
+          }),
           'LIBRARY_NOT_FOUND',
           'briefVersion',
         );
         await expectCode(store.finishRound('missing', 'done'), 'LIBRARY_NOT_FOUND', 'roundId');
         await expectCode(
-          store.startRound(s.id, { briefVersion: 1, engine: 'local', count: 0, seed: 1, nudges: [] }),
+          store.startRound(s.id, {
+            briefVersion: 1,
+            engine: 'local',
+            count: 0,
+            seed: 1,
+            nudges: [],
+          }),
           'LIBRARY_INVALID',
           'count',
         );
@@ -234,16 +282,36 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     it('records remote jobs once each, listed by candidate index', () =>
       withStore(async (store) => {
         const { roundId } = await sessionWithRound(store);
-        await store.recordRemoteJob(roundId, { index: 1, engine: 'comfyui', kind: 'comfyui-prompt', id: 'p-2' });
-        await store.recordRemoteJob(roundId, { index: 0, engine: 'comfyui', kind: 'comfyui-prompt', id: 'p-1' });
-        await store.recordRemoteJob(roundId, { index: 1, engine: 'comfyui', kind: 'comfyui-prompt', id: 'p-2' });
+        await store.recordRemoteJob(roundId, {
+          index: 1,
+          engine: 'comfyui',
+          kind: 'comfyui-prompt',
+          id: 'p-2',
+        });
+        await store.recordRemoteJob(roundId, {
+          index: 0,
+          engine: 'comfyui',
+          kind: 'comfyui-prompt',
+          id: 'p-1',
+        });
+        await store.recordRemoteJob(roundId, {
+          index: 1,
+          engine: 'comfyui',
+          kind: 'comfyui-prompt',
+          id: 'p-2',
+        });
         expect(await store.remoteJobs(roundId)).toEqual([
           { index: 0, engine: 'comfyui', kind: 'comfyui-prompt', id: 'p-1' },
           { index: 1, engine: 'comfyui', kind: 'comfyui-prompt', id: 'p-2' },
         ]);
         expect(await store.remoteJobs('missing')).toEqual([]);
         await expectCode(
-          store.recordRemoteJob('missing', { index: 0, engine: 'a1111', kind: 'a1111-task', id: 't' }),
+          store.recordRemoteJob('missing', {
+            index: 0,
+            engine: 'a1111',
+            kind: 'a1111-task',
+            id: 't',
+          }),
           'LIBRARY_NOT_FOUND',
           'roundId',
         );
@@ -253,7 +321,11 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       withStore(async (store, harness) => {
         const { sessionId, roundId } = await sessionWithRound(store);
         const first = await store.addCandidate(roundId, candidate(0, { light: 0.5 }));
-        const again = await store.addCandidate(roundId, { ...candidate(0), seed: 99, image: blob(99) });
+        const again = await store.addCandidate(roundId, {
+          ...candidate(0),
+          seed: 99,
+          image: blob(99),
+        });
         expect(again.id).toBe(first.id);
         expect(again.seed).toBe(1000);
         expect(again.image).toBe(blob(1));
@@ -275,12 +347,26 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const stored = await store.listCandidates(roundId);
         expect(stored.map((c) => c.index)).toEqual([0, 1, 2, 3]);
         expect(stored[0]).toMatchObject({ sessionId, roundId, engine: 'local', seed: 1000 });
-        expect((await store.getSession(sessionId))?.candidates.map((c) => c.index)).toEqual([0, 1, 2, 3]);
+        expect((await store.getSession(sessionId))?.candidates.map((c) => c.index)).toEqual([
+          0, 1, 2, 3,
+        ]);
         expect(await store.getCandidate(first.id)).toEqual(first);
         expect(await store.getCandidate('missing')).toBeUndefined();
-        await expectCode(store.addCandidate('missing', candidate(0)), 'LIBRARY_NOT_FOUND', 'roundId');
-        await expectCode(store.addCandidate(roundId, { ...candidate(5), index: -1 }), 'LIBRARY_INVALID', 'index');
-        await expectCode(store.addCandidate(roundId, { ...candidate(5), image: 'x' }), 'LIBRARY_INVALID', 'image');
+        await expectCode(
+          store.addCandidate('missing', candidate(0)),
+          'LIBRARY_NOT_FOUND',
+          'roundId',
+        );
+        await expectCode(
+          store.addCandidate(roundId, { ...candidate(5), index: -1 }),
+          'LIBRARY_INVALID',
+          'index',
+        );
+        await expectCode(
+          store.addCandidate(roundId, { ...candidate(5), image: 'x' }),
+          'LIBRARY_INVALID',
+          'image',
+        );
       }));
 
     it('round-trips JSON columns exactly and refuses values JSON cannot carry', () =>
@@ -295,7 +381,9 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         });
         const back = await store.getCandidate(stored.id);
         expect(JSON.stringify(back?.parameters)).toBe(JSON.stringify(awkwardJson));
-        expect(JSON.stringify(back?.provenance)).toBe(JSON.stringify([awkwardJson, 'x', 0, false, null]));
+        expect(JSON.stringify(back?.provenance)).toBe(
+          JSON.stringify([awkwardJson, 'x', 0, false, null]),
+        );
         expect(back?.blueprint).toEqual({ faces: [{ box: [0.25, 0.5, 0.125, 0.0625] }] });
         expect(back?.scorecard).toEqual({ overall: 0.5 });
         const bare = await store.addCandidate(roundId, candidate(1));
@@ -324,7 +412,10 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const { roundId } = await sessionWithRound(store);
         const c = await store.addCandidate(roundId, candidate(0));
         expect(Object.values(c.scores).every((s) => s === null)).toBe(true);
-        const scorecard = { overall: 0.7, pillars: { light: { score: 0.9, reason: 'key matches' } } };
+        const scorecard = {
+          overall: 0.7,
+          pillars: { light: { score: 0.9, reason: 'key matches' } },
+        };
         await store.setScorecard(c.id, scorecard, { light: 0.9, expression: null, overall: 0.7 });
         const back = await store.getCandidate(c.id);
         expect(back?.scorecard).toEqual(scorecard);
@@ -336,7 +427,11 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           authenticity: null,
           overall: 0.7,
         });
-        await expectCode(store.setScorecard(c.id, {}, { light: 1.5 }), 'LIBRARY_INVALID', 'scores.light');
+        await expectCode(
+          store.setScorecard(c.id, {}, { light: 1.5 }),
+          'LIBRARY_INVALID',
+          'scores.light',
+        );
         await expectCode(
           store.setScorecard(c.id, {}, { lighting: 0.5 } as never),
           'LIBRARY_INVALID',
@@ -364,8 +459,16 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           expect(String((error as Error).message)).toContain('`stars`');
           expect(String((error as Error).message)).toContain(String(stars));
         }
-        await expectCode(store.setPick(c.id, { verdict: 'love' as 'pick' }), 'LIBRARY_INVALID', 'verdict');
-        await expectCode(store.setPick('missing', { verdict: 'pick' }), 'LIBRARY_NOT_FOUND', 'candidateId');
+        await expectCode(
+          store.setPick(c.id, { verdict: 'love' as 'pick' }),
+          'LIBRARY_INVALID',
+          'verdict',
+        );
+        await expectCode(
+          store.setPick('missing', { verdict: 'pick' }),
+          'LIBRARY_NOT_FOUND',
+          'candidateId',
+        );
         expect((await store.getCandidate(c.id))?.pick?.stars).toBeNull();
       }));
 
@@ -377,20 +480,38 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           const s = await store.createSession({ title, brief });
           sessions.push(s.id);
           for (const engine of ['local', 'comfyui']) {
-            const round = await store.startRound(s.id, { briefVersion: 1, engine, count: 5, seed: 1, nudges: [] });
+            const round = await store.startRound(s.id, {
+              briefVersion: 1,
+              engine,
+              count: 5,
+              seed: 1,
+              nudges: [],
+            });
             for (let i = 0; i < 5; i++) {
               const k = made.length;
               const scores = Object.fromEntries(
-                scoreNames.map((n, j) => [n, k % 7 === 3 && n === 'light' ? null : ((k * 37 + j * 11) % 100) / 100]),
+                scoreNames.map((n, j) => [
+                  n,
+                  k % 7 === 3 && n === 'light' ? null : ((k * 37 + j * 11) % 100) / 100,
+                ]),
               );
-              made.push(await store.addCandidate(round.id, { ...candidate(i, scores), engine, image: blob(k + 1) }));
+              made.push(
+                await store.addCandidate(round.id, {
+                  ...candidate(i, scores),
+                  engine,
+                  image: blob(k + 1),
+                }),
+              );
             }
           }
         }
         const picks = new Map<string, { verdict: 'pick' | 'reject'; stars: 1 | 2 | 3 | 4 | 5 }>();
         for (const [n, c] of made.entries())
           if (n % 3 !== 0) {
-            const pick = { verdict: n % 2 === 0 ? 'pick' : 'reject', stars: ((n % 5) + 1) as 1 } as const;
+            const pick = {
+              verdict: n % 2 === 0 ? 'pick' : 'reject',
+              stars: ((n % 5) + 1) as 1,
+            } as const;
             picks.set(c.id, pick);
             await store.setPick(c.id, pick);
           }
@@ -398,22 +519,36 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const newest = [...made].reverse();
 
         expect(ids(await store.searchCandidates({ limit: 1000 }))).toEqual(ids(newest));
-        expect(ids(await store.searchCandidates({ limit: 3, offset: 2 }))).toEqual(ids(newest.slice(2, 5)));
+        expect(ids(await store.searchCandidates({ limit: 3, offset: 2 }))).toEqual(
+          ids(newest.slice(2, 5)),
+        );
         expect(await store.searchCandidates({})).toHaveLength(20);
 
-        const lightRange = newest.filter((c) => c.scores.light !== null && c.scores.light >= 0.3 && c.scores.light <= 0.7);
+        const lightRange = newest.filter(
+          (c) => c.scores.light !== null && c.scores.light >= 0.3 && c.scores.light <= 0.7,
+        );
         expect(lightRange.length).toBeGreaterThan(2);
-        expect(ids(await store.searchCandidates({ pillars: { light: { gte: 0.3, lte: 0.7 } } }))).toEqual(ids(lightRange));
+        expect(
+          ids(await store.searchCandidates({ pillars: { light: { gte: 0.3, lte: 0.7 } } })),
+        ).toEqual(ids(lightRange));
         const both = newest.filter(
           (c) => (c.scores.expression ?? -1) >= 0.5 && (c.scores.overall ?? 2) <= 0.6,
         );
-        expect(ids(await store.searchCandidates({ pillars: { expression: { gte: 0.5 }, overall: { lte: 0.6 } } }))).toEqual(ids(both));
+        expect(
+          ids(
+            await store.searchCandidates({
+              pillars: { expression: { gte: 0.5 }, overall: { lte: 0.6 } },
+            }),
+          ),
+        ).toEqual(ids(both));
 
         expect(ids(await store.searchCandidates({ engine: 'comfyui' }))).toEqual(
           ids(newest.filter((c) => c.engine === 'comfyui')),
         );
         const since = made[12]?.createdAt ?? time.at(0);
-        expect(ids(await store.searchCandidates({ since }))).toEqual(ids(newest.filter((c) => c.createdAt >= since)));
+        expect(ids(await store.searchCandidates({ since }))).toEqual(
+          ids(newest.filter((c) => c.createdAt >= since)),
+        );
         expect(ids(await store.searchCandidates({ sessionId: sessions[0] }))).toEqual(
           ids(newest.filter((c) => c.sessionId === sessions[0])),
         );
@@ -424,7 +559,9 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           ids(newest.filter((c) => (picks.get(c.id)?.stars ?? 0) >= 4)),
         );
         const picked = await store.searchCandidates({ verdict: 'reject', engine: 'local' });
-        expect(picked.every((c) => c.pick?.verdict === 'reject' && c.engine === 'local')).toBe(true);
+        expect(picked.every((c) => c.pick?.verdict === 'reject' && c.engine === 'local')).toBe(
+          true,
+        );
 
         const byLight = await store.searchCandidates({ orderBy: 'light', limit: 1000 });
         const lights = byLight.map((c) => c.scores.light);
@@ -433,10 +570,22 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(lights.slice(scored.length).every((l) => l === null)).toBe(true);
         expect(lights.length).toBe(20);
         expect(ids(await store.searchCandidates({ orderBy: 'overall', limit: 2 }))).toEqual(
-          ids([...made].sort((a, b) => (b.scores.overall ?? 0) - (a.scores.overall ?? 0) || (a.createdAt < b.createdAt ? 1 : -1)).slice(0, 2)),
+          ids(
+            [...made]
+              .sort(
+                (a, b) =>
+                  (b.scores.overall ?? 0) - (a.scores.overall ?? 0) ||
+                  (a.createdAt < b.createdAt ? 1 : -1),
+              )
+              .slice(0, 2),
+          ),
         );
 
-        await expectCode(store.searchCandidates({ pillars: { light: { gte: 2 } } }), 'LIBRARY_INVALID', 'pillars.light.gte');
+        await expectCode(
+          store.searchCandidates({ pillars: { light: { gte: 2 } } }),
+          'LIBRARY_INVALID',
+          'pillars.light.gte',
+        );
         await expectCode(store.searchCandidates({ minStars: 9 }), 'LIBRARY_INVALID', 'minStars');
         await expectCode(store.searchCandidates({ limit: 0 }), 'LIBRARY_INVALID', 'limit');
       }));

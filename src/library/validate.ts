@@ -67,11 +67,9 @@ export function checkInput<T>(
     );
     return key === undefined ? undefined : options.expected?.[key];
   });
-  throw new PortraitistError(
-    'LIBRARY_INVALID',
-    `${what}: ${issues[0]?.message ?? 'invalid'}`,
-    { issues },
-  );
+  throw new PortraitistError('LIBRARY_INVALID', `${what}: ${issues[0]?.message ?? 'invalid'}`, {
+    issues,
+  });
 }
 
 /** Throws LIBRARY_INVALID unless `id` is a blob id (64 lowercase hex), so no path can be built from junk. */
