@@ -5,6 +5,7 @@ import { benchCliStartup } from './cli-startup.bench.js';
 import { benchCritic } from './critic.bench.js';
 import { benchDarkroom } from './darkroom.bench.js';
 import { benchEngines } from './engines.bench.js';
+import { benchLibrary } from './library.bench.js';
 import { benchPrompt } from './prompt.bench.js';
 import { benchVision } from './vision.bench.js';
 
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<BenchResult>> = {
   critic: benchCritic,
   darkroom: benchDarkroom,
   engines: benchEngines,
+  library: benchLibrary,
   'cli-startup': benchCliStartup,
 };
 
