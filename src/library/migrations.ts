@@ -110,12 +110,13 @@ CREATE TABLE profiles (
 );
 `;
 
-// Search: newest first, by engine, by session, and by each score (highest first).
-const searchIndexes = `
+// Search: newest first, by engine, by session, and by each score (highest first, unscored last,
+// which is how SQLite's DESC already sorts; PostgreSQL needs the index to say NULLS LAST).
+const searchIndexes = (scoreOrder: string): string => `
 CREATE INDEX candidates_created ON candidates (created_at);
 CREATE INDEX candidates_engine ON candidates (engine, created_at);
 CREATE INDEX candidates_session ON candidates (session_id, created_at);
-${scoreNames.map((n) => `CREATE INDEX candidates_score_${n} ON candidates (score_${n});`).join('\n')}
+${scoreNames.map((n) => `CREATE INDEX candidates_score_${n} ON candidates (score_${n} ${scoreOrder}, created_at DESC, id DESC);`).join('\n')}
 CREATE INDEX picks_verdict ON picks (verdict, stars);
 CREATE INDEX sessions_updated ON sessions (updated_at);
 `;
@@ -140,7 +141,12 @@ export const migrations: readonly Migration[] = [
       serial: 'BIGSERIAL PRIMARY KEY',
     }),
   },
-  { version: 2, name: 'search indexes', sqlite: searchIndexes, postgres: searchIndexes },
+  {
+    version: 2,
+    name: 'search indexes',
+    sqlite: searchIndexes('DESC'),
+    postgres: searchIndexes('DESC NULLS LAST'),
+  },
 ];
 
 /** The newest schema version this build knows. */

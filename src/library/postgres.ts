@@ -396,21 +396,19 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         ...scoreNames.map((n) => c.scores[n]),
         at,
       ];
-      const inserted = await db().query(
-        `INSERT INTO candidates (round_id, id, idx, engine, seed, parameters, provenance, image,
-           blueprint, scorecard, ${scoreNames.map((n) => `score_${n}`).join(', ')}, created_at,
-           session_id)
-         SELECT r.id, ${candidateCasts.map((cast, i) => `$${i + 2}::${cast}`).join(', ')},
-           r.session_id FROM rounds r WHERE r.id = $1
-         ON CONFLICT (round_id, idx) DO NOTHING RETURNING session_id`,
+      // The session's updated_at moves in the same statement (one commit per new candidate).
+      await db().query(
+        `WITH inserted AS (
+           INSERT INTO candidates (round_id, id, idx, engine, seed, parameters, provenance, image,
+             blueprint, scorecard, ${scoreNames.map((n) => `score_${n}`).join(', ')}, created_at,
+             session_id)
+           SELECT r.id, ${candidateCasts.map((cast, i) => `$${i + 2}::${cast}`).join(', ')},
+             r.session_id FROM rounds r WHERE r.id = $1
+           ON CONFLICT (round_id, idx) DO NOTHING RETURNING session_id, created_at)
+         UPDATE sessions s SET updated_at = GREATEST(s.updated_at, inserted.created_at)
+         FROM inserted WHERE s.id = inserted.session_id`,
         values,
       );
-      const sessionId = (inserted.rows[0] as { session_id?: string } | undefined)?.session_id;
-      if (sessionId !== undefined)
-        await db().query(
-          'UPDATE sessions SET updated_at = GREATEST(updated_at, $1) WHERE id = $2',
-          [at, sessionId],
-        );
       const row = (
         await candidateWhere('WHERE c.round_id = $1 AND c.idx = $2', [roundId, c.index])
       )[0];
@@ -470,10 +468,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async searchCandidates(query) {
       const q = checkQuery(query);
       const params: unknown[] = [];
-      const tail = searchSql(q, (value) => {
-        params.push(value);
-        return `$${params.length}`;
-      });
+      const tail = searchSql(
+        q,
+        (value) => {
+          params.push(value);
+          return `$${params.length}`;
+        },
+        'DESC NULLS LAST',
+      );
       return (await candidateWhere(tail, params)).map(rows.candidate);
     },
 

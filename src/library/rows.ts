@@ -249,7 +249,12 @@ export const candidateColumns = `c.id, c.round_id, c.session_id, c.idx, c.engine
 export const candidateFrom = 'candidates c LEFT JOIN picks p ON p.candidate_id = c.id';
 
 /** Builds the WHERE / ORDER BY / LIMIT of a search; `param` returns a placeholder for a value. */
-export function searchSql(query: CandidateQuery, param: (value: unknown) => string): string {
+export function searchSql(
+  query: CandidateQuery,
+  param: (value: unknown) => string,
+  /** How to say "highest first, unscored last": SQLite's DESC already puts NULL last. */
+  descending: 'DESC' | 'DESC NULLS LAST',
+): string {
   const where: string[] = [];
   for (const n of scoreNames) {
     const range = query.pillars?.[n];
@@ -267,7 +272,7 @@ export function searchSql(query: CandidateQuery, param: (value: unknown) => stri
   const order =
     orderBy === 'createdAt'
       ? 'c.created_at DESC, c.id DESC'
-      : `c.score_${orderBy} DESC NULLS LAST, c.created_at DESC, c.id DESC`;
+      : `c.score_${orderBy} ${descending}, c.created_at DESC, c.id DESC`;
   const limit = param(query.limit ?? 50);
   const offset = param(query.offset ?? 0);
   return `${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`;

@@ -91,25 +91,32 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     throw error;
   }
   const now = (): string => clock().toISOString();
+  // Statements are compiled once per store and reused (compiling costs more than most runs).
+  const statements = new Map<string, Database.Statement>();
+  const prep = (sql: string): Database.Statement => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
 
-  const sessionRow = (id: string): unknown =>
-    db.prepare('SELECT * FROM sessions WHERE id = ?').get(id);
+  const sessionRow = (id: string): unknown => prep('SELECT * FROM sessions WHERE id = ?').get(id);
   const requireSession = (id: string): void => {
-    if (db.prepare('SELECT 1 FROM sessions WHERE id = ?').get(id) === undefined)
+    if (prep('SELECT 1 FROM sessions WHERE id = ?').get(id) === undefined)
       notFound('session', 'sessionId', id);
   };
   const touch = (sessionId: string, at: string): void => {
-    db.prepare('UPDATE sessions SET updated_at = ? WHERE id = ?').run(at, sessionId);
+    prep('UPDATE sessions SET updated_at = ? WHERE id = ?').run(at, sessionId);
   };
   const candidateById = (id: string): CandidateRecord | undefined => {
-    const row = db
-      .prepare(`SELECT ${candidateColumns} FROM ${candidateFrom} WHERE c.id = ?`)
-      .get(id);
+    const row = prep(`SELECT ${candidateColumns} FROM ${candidateFrom} WHERE c.id = ?`).get(id);
     return row === undefined ? undefined : rows.candidate(row);
   };
-  const roundRow = (id: string): unknown => db.prepare('SELECT * FROM rounds WHERE id = ?').get(id);
+  const roundRow = (id: string): unknown => prep('SELECT * FROM rounds WHERE id = ?').get(id);
 
-  const insertCandidate = db.prepare(`INSERT INTO candidates (id, round_id, session_id, idx, engine,
+  const insertCandidate = prep(`INSERT INTO candidates (id, round_id, session_id, idx, engine,
     seed, parameters, provenance, image, blueprint, scorecard,
     ${scoreNames.map((n) => `score_${n}`).join(', ')}, created_at)
     VALUES (${Array.from({ length: 12 + scoreNames.length }, () => '?').join(', ')})
@@ -135,10 +142,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         const id = newId();
         const at = now();
         db.transaction(() => {
-          db.prepare(
+          prep(
             'INSERT INTO sessions (id, title, created_at, updated_at, latest_brief_version) VALUES (?, ?, ?, ?, 1)',
           ).run(id, title, at, at);
-          db.prepare(
+          prep(
             'INSERT INTO brief_versions (session_id, version, brief, note, created_at) VALUES (?, 1, ?, NULL, ?)',
           ).run(id, brief, at);
         })();
@@ -151,23 +158,19 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         if (row === undefined) return undefined;
         return db.transaction(() => ({
           ...rows.session(row),
-          briefVersions: db
-            .prepare('SELECT * FROM brief_versions WHERE session_id = ? ORDER BY version')
+          briefVersions: prep('SELECT * FROM brief_versions WHERE session_id = ? ORDER BY version')
             .all(id)
             .map(rows.briefVersion),
-          references: db
-            .prepare('SELECT * FROM refs WHERE session_id = ? ORDER BY created_at, rowid')
+          references: prep('SELECT * FROM refs WHERE session_id = ? ORDER BY created_at, rowid')
             .all(id)
             .map(rows.reference),
-          rounds: db
-            .prepare('SELECT * FROM rounds WHERE session_id = ? ORDER BY number')
+          rounds: prep('SELECT * FROM rounds WHERE session_id = ? ORDER BY number')
             .all(id)
             .map(rows.round),
-          candidates: db
-            .prepare(
-              `SELECT ${candidateColumns} FROM ${candidateFrom} JOIN rounds r ON r.id = c.round_id
+          candidates: prep(
+            `SELECT ${candidateColumns} FROM ${candidateFrom} JOIN rounds r ON r.id = c.round_id
                WHERE c.session_id = ? ORDER BY r.number, c.idx`,
-            )
+          )
             .all(id)
             .map(rows.candidate),
         }))();
@@ -185,8 +188,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         );
         const where = q.since === undefined ? '' : 'WHERE updated_at >= ?';
         const params: unknown[] = q.since === undefined ? [] : [q.since.toISOString()];
-        return db
-          .prepare(`SELECT * FROM sessions ${where} ORDER BY updated_at DESC, id DESC LIMIT ?`)
+        return prep(`SELECT * FROM sessions ${where} ORDER BY updated_at DESC, id DESC LIMIT ?`)
           .all(...params, q.limit ?? 50)
           .map(rows.session);
       }),
@@ -200,32 +202,36 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         const at = now();
         const version = db
           .transaction(() => {
-            const row = db
-              .prepare('SELECT latest_brief_version AS v FROM sessions WHERE id = ?')
-              .get(sessionId) as { v: number } | undefined;
+            const row = prep('SELECT latest_brief_version AS v FROM sessions WHERE id = ?').get(
+              sessionId,
+            ) as { v: number } | undefined;
             if (row === undefined) notFound('session', 'sessionId', sessionId);
             const next = row.v + 1;
-            db.prepare(
+            prep(
               'INSERT INTO brief_versions (session_id, version, brief, note, created_at) VALUES (?, ?, ?, ?, ?)',
             ).run(sessionId, next, text, checkedNote ?? null, at);
-            db.prepare(
-              'UPDATE sessions SET latest_brief_version = ?, updated_at = ? WHERE id = ?',
-            ).run(next, at, sessionId);
+            prep('UPDATE sessions SET latest_brief_version = ?, updated_at = ? WHERE id = ?').run(
+              next,
+              at,
+              sessionId,
+            );
             return next;
           })
           .immediate();
         return rows.briefVersion(
-          db
-            .prepare('SELECT * FROM brief_versions WHERE session_id = ? AND version = ?')
-            .get(sessionId, version),
+          prep('SELECT * FROM brief_versions WHERE session_id = ? AND version = ?').get(
+            sessionId,
+            version,
+          ),
         );
       }),
 
     getBriefVersion: (sessionId, version) =>
       run(() => {
-        const row = db
-          .prepare('SELECT * FROM brief_versions WHERE session_id = ? AND version = ?')
-          .get(sessionId, version);
+        const row = prep('SELECT * FROM brief_versions WHERE session_id = ? AND version = ?').get(
+          sessionId,
+          version,
+        );
         return row === undefined ? undefined : rows.briefVersion(row);
       }),
 
@@ -237,12 +243,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         const at = now();
         db.transaction(() => {
           requireSession(sessionId);
-          db.prepare(
+          prep(
             'INSERT INTO refs (id, session_id, role, name, blob, created_at) VALUES (?, ?, ?, ?, ?, ?)',
           ).run(id, sessionId, r.role, r.name, blob, at);
           touch(sessionId, at);
         })();
-        return rows.reference(db.prepare('SELECT * FROM refs WHERE id = ?').get(id));
+        return rows.reference(prep('SELECT * FROM refs WHERE id = ?').get(id));
       }),
 
     cacheBlueprint: (blob, modelVersion, blueprint) =>
@@ -251,7 +257,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         const model = checkInput(nameInput, modelVersion, 'model version', {
           prefix: ['modelVersion'],
         });
-        db.prepare(
+        prep(
           `INSERT INTO blueprints (blob, model_version, blueprint, created_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (blob, model_version) DO UPDATE SET blueprint = excluded.blueprint,
            created_at = excluded.created_at`,
@@ -260,9 +266,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
     cachedBlueprint: (blob, modelVersion) =>
       run(() => {
-        const row = db
-          .prepare('SELECT blueprint AS value FROM blueprints WHERE blob = ? AND model_version = ?')
-          .get(checkBlobId(blob), modelVersion);
+        const row = prep(
+          'SELECT blueprint AS value FROM blueprints WHERE blob = ? AND model_version = ?',
+        ).get(checkBlobId(blob), modelVersion);
         return row === undefined ? undefined : rows.json(row, 'blueprints');
       }),
 
@@ -274,12 +280,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         const at = now();
         db.transaction(() => {
           requireSession(sessionId);
-          const version = db
-            .prepare('SELECT 1 FROM brief_versions WHERE session_id = ? AND version = ?')
-            .get(sessionId, r.briefVersion);
+          const version = prep(
+            'SELECT 1 FROM brief_versions WHERE session_id = ? AND version = ?',
+          ).get(sessionId, r.briefVersion);
           if (version === undefined)
             notFound('brief version', 'briefVersion', String(r.briefVersion));
-          db.prepare(
+          prep(
             `INSERT INTO rounds (id, session_id, number, brief_version, engine, count, seed, nudges,
                status, started_at, finished_at)
              SELECT ?, ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, ?, ?, 'running', ?, NULL
@@ -299,9 +305,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     finishRound: (roundId, status) =>
       run(() => {
         const s = checkInput(finishInput, status, 'round status', { prefix: ['status'] });
-        const result = db
-          .prepare('UPDATE rounds SET status = ?, finished_at = ? WHERE id = ?')
-          .run(s, now(), roundId);
+        const result = prep('UPDATE rounds SET status = ?, finished_at = ? WHERE id = ?').run(
+          s,
+          now(),
+          roundId,
+        );
         if (result.changes === 0) notFound('round', 'roundId', roundId);
       }),
 
@@ -309,7 +317,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       run(() => {
         const j = checkInput(remoteJobInput, job, 'remote job');
         if (roundRow(roundId) === undefined) notFound('round', 'roundId', roundId);
-        db.prepare(
+        prep(
           `INSERT INTO remote_jobs (round_id, idx, engine, kind, job_id, created_at)
            VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (round_id, engine, kind, job_id) DO NOTHING`,
         ).run(roundId, j.index, j.engine, j.kind, j.id, now());
@@ -317,8 +325,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
     remoteJobs: (roundId) =>
       run(() =>
-        db
-          .prepare('SELECT * FROM remote_jobs WHERE round_id = ? ORDER BY idx, seq')
+        prep('SELECT * FROM remote_jobs WHERE round_id = ? ORDER BY idx, seq')
           .all(roundId)
           .map(rows.remoteJob),
       ),
@@ -329,7 +336,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         const id = newId();
         const at = now();
         db.transaction(() => {
-          const round = db.prepare('SELECT session_id FROM rounds WHERE id = ?').get(roundId) as
+          const round = prep('SELECT session_id FROM rounds WHERE id = ?').get(roundId) as
             { session_id: string } | undefined;
           if (round === undefined) notFound('round', 'roundId', roundId);
           const inserted = insertCandidate.run(
@@ -349,11 +356,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           );
           if (inserted.changes > 0) touch(round.session_id, at);
         }).immediate();
-        const row = db
-          .prepare(
-            `SELECT ${candidateColumns} FROM ${candidateFrom} WHERE c.round_id = ? AND c.idx = ?`,
-          )
-          .get(roundId, c.index);
+        const row = prep(
+          `SELECT ${candidateColumns} FROM ${candidateFrom} WHERE c.round_id = ? AND c.idx = ?`,
+        ).get(roundId, c.index);
         return rows.candidate(row);
       }),
 
@@ -361,10 +366,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
     listCandidates: (roundId) =>
       run(() =>
-        db
-          .prepare(
-            `SELECT ${candidateColumns} FROM ${candidateFrom} WHERE c.round_id = ? ORDER BY c.idx`,
-          )
+        prep(`SELECT ${candidateColumns} FROM ${candidateFrom} WHERE c.round_id = ? ORDER BY c.idx`)
           .all(roundId)
           .map(rows.candidate),
       ),
@@ -373,12 +375,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       run(() => {
         const text = toJsonText(scorecard, 'scorecard');
         const all = fullScores(checkScores(scores));
-        const result = db
-          .prepare(
-            `UPDATE candidates SET scorecard = ?, ${scoreNames.map((n) => `score_${n} = ?`).join(', ')}
+        const result = prep(
+          `UPDATE candidates SET scorecard = ?, ${scoreNames.map((n) => `score_${n} = ?`).join(', ')}
              WHERE id = ?`,
-          )
-          .run(text, ...scoreNames.map((n) => all[n]), candidateId);
+        ).run(text, ...scoreNames.map((n) => all[n]), candidateId);
         if (result.changes === 0) notFound('candidate', 'candidateId', candidateId);
       }),
 
@@ -387,10 +387,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         const pick = checkPick(input);
         const at = now();
         db.transaction(() => {
-          if (db.prepare('SELECT 1 FROM candidates WHERE id = ?').get(candidateId) === undefined)
+          if (prep('SELECT 1 FROM candidates WHERE id = ?').get(candidateId) === undefined)
             notFound('candidate', 'candidateId', candidateId);
           // A field left out keeps its stored value; null clears it.
-          db.prepare(
+          prep(
             `INSERT INTO picks (candidate_id, verdict, stars, note, updated_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (candidate_id) DO UPDATE SET
                verdict = CASE WHEN ? THEN excluded.verdict ELSE picks.verdict END,
@@ -408,19 +408,22 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
             pick.note === undefined ? 0 : 1,
           );
         }).immediate();
-        return rows.pick(db.prepare('SELECT * FROM picks WHERE candidate_id = ?').get(candidateId));
+        return rows.pick(prep('SELECT * FROM picks WHERE candidate_id = ?').get(candidateId));
       }),
 
     searchCandidates: (query) =>
       run(() => {
         const q = checkQuery(query);
         const params: unknown[] = [];
-        const tail = searchSql(q, (value) => {
-          params.push(value instanceof Date ? value.toISOString() : value);
-          return '?';
-        });
-        return db
-          .prepare(`SELECT ${candidateColumns} FROM ${candidateFrom} ${tail}`)
+        const tail = searchSql(
+          q,
+          (value) => {
+            params.push(value instanceof Date ? value.toISOString() : value);
+            return '?';
+          },
+          'DESC',
+        );
+        return prep(`SELECT ${candidateColumns} FROM ${candidateFrom} ${tail}`)
           .all(...params)
           .map(rows.candidate);
       }),
@@ -428,7 +431,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     saveProfile: (name, profile) =>
       run(() => {
         const n = checkInput(nameInput, name, 'profile name', { prefix: ['name'] });
-        db.prepare(
+        prep(
           `INSERT INTO profiles (name, profile, updated_at) VALUES (?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
         ).run(n, toJsonText(profile, 'profile'), now());
@@ -436,7 +439,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
     loadProfile: (name) =>
       run(() => {
-        const row = db.prepare('SELECT profile AS value FROM profiles WHERE name = ?').get(name);
+        const row = prep('SELECT profile AS value FROM profiles WHERE name = ?').get(name);
         return row === undefined ? undefined : rows.json(row, 'profiles');
       }),
 
