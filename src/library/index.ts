@@ -23,7 +23,7 @@ export type {
   Store,
 } from './types.js';
 export { pillars, scoreNames } from './types.js';
-export { openSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+export { openSqliteStore, sqliteIntegrity, type SqliteStoreOptions } from './sqlite.js';
 export { openPostgresStore, type PostgresStoreOptions } from './postgres.js';
 export { openFileBlobStore, blobIdOf, blobPath, type FileBlobStoreOptions } from './blobs.js';
 export { openLibrary, defaultLibraryFolder, type Library } from './library.js';

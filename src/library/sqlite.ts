@@ -75,6 +75,21 @@ function migrate(db: Database.Database): void {
   }
 }
 
+/**
+ * Runs `PRAGMA integrity_check` on a library file through its own read-only connection; `['ok']`
+ * when intact, otherwise SQLite's list of problems.
+ */
+export function sqliteIntegrity(file: string): string[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return (db.pragma('integrity_check') as { integrity_check: string }[]).map(
+      (row) => row.integrity_check,
+    );
+  } finally {
+    db.close();
+  }
+}
+
 /** Opens (creating and migrating as needed) a SQLite library file. */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const clock = options.clock ?? (() => new Date());
@@ -86,6 +101,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? 5000))}`);
     migrate(db);
+    // Lets the planner use (and refresh, when stale) table statistics: search picks its index by them.
+    db.pragma('optimize = 0x10002');
   } catch (error) {
     db.close();
     throw error;
@@ -446,6 +463,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     close: async () => {
       if (closed) return;
       closed = true;
+      db.pragma('optimize');
       db.close();
     },
   };

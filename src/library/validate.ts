@@ -35,6 +35,33 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/** What a zod issue wanted, in a few words ("a number at most 10000"). */
+function wantedBy(issue: z.core.$ZodIssue): string {
+  const raw = issue as unknown as Record<string, unknown>;
+  const bound = (word: string): string => {
+    const limit = String(raw['maximum'] ?? raw['minimum']);
+    const origin = raw['origin'];
+    if (origin === 'string') return `a text of ${word} ${limit} characters`;
+    if (origin === 'array') return `a list of ${word} ${limit} items`;
+    return `a number ${word} ${limit}`;
+  };
+  switch (issue.code) {
+    case 'too_big':
+      return bound('at most');
+    case 'too_small':
+      return bound('at least');
+    case 'invalid_type':
+      return `${String(raw['expected'])}${raw['expected'] === 'int' ? 'eger' : ''}`.replace(
+        /^(number|string|boolean|integer|object|array)$/,
+        (t) => (t === 'integer' || t === 'object' || t === 'array' ? `an ${t}` : `a ${t}`),
+      );
+    case 'invalid_value':
+      return `one of ${((raw['values'] as unknown[] | undefined) ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
+
 /** Turns zod issues into "expected X for `field` but received Y" issues under `prefix`. */
 function issuesOf(
   error: z.ZodError,
@@ -42,9 +69,14 @@ function issuesOf(
   prefix: readonly PropertyKey[],
   expected: (path: string) => string | undefined,
 ): Issue[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => {
+        const path = formatPath([...prefix, ...issue.path, key]);
+        return { path, message: `unknown field \`${path}\` (there is no such field)` };
+      });
     const path = formatPath([...prefix, ...issue.path]);
-    const wanted = expected(path) ?? issue.message;
+    const wanted = expected(path) ?? wantedBy(issue);
     return {
       path,
       message: `expected ${wanted} for \`${path}\` but received ${describe(valueAt(input, issue.path))}`,
