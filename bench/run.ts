@@ -5,6 +5,7 @@ import { benchCliStartup } from './cli-startup.bench.js';
 import { benchCritic } from './critic.bench.js';
 import { benchDarkroom } from './darkroom.bench.js';
 import { benchEngines } from './engines.bench.js';
+import { benchLibrary } from './library.bench.js';
 import { benchPrompt } from './prompt.bench.js';
 import { benchQueue } from './queue.bench.js';
 import { benchServer } from './server.bench.js';
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<BenchResult>> = {
   critic: benchCritic,
   darkroom: benchDarkroom,
   engines: benchEngines,
+  library: benchLibrary,
   'cli-startup': benchCliStartup,
   queue: benchQueue,
   server: benchServer,

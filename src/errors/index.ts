@@ -56,6 +56,18 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   /** A request body tried to set an engine URL; only the operator configures engines (SSRF). */
   | 'ENGINE_URL_REFUSED'
+  /** A value handed to the library is not what it accepts (stars outside 1..5, a bad blob id…). */
+  | 'LIBRARY_INVALID'
+  /** A session, round or candidate named by id is not in the library. */
+  | 'LIBRARY_NOT_FOUND'
+  /** A row read back from the library does not have the shape it was written with. */
+  | 'LIBRARY_CORRUPT'
+  /** The library was written by a newer Portraitist (its schema has migrations this one lacks). */
+  | 'LIBRARY_VERSION'
+  /** A stored blob's bytes no longer match its sha-256 id (changed or truncated on disk). */
+  | 'BLOB_CORRUPT'
+  /** No blob is stored under that id. */
+  | 'BLOB_NOT_FOUND'
   | 'INTERNAL';
 
 /** Base class of every error Portraitist lets reach a user: a code, one line, the offending field. */

@@ -42,7 +42,6 @@ export {
   type FakeA1111Request,
   type FakeA1111Unit,
 } from './fakes/a1111.js';
-export { closedPort } from './ports.js';
 export {
   redisForTests,
   startRedisServer,
@@ -52,3 +51,9 @@ export {
   type RedisServer,
 } from './services/redis.js';
 export { findChromium, chromiumArgs } from './services/chromium.js';
+export { closedPort, freePort } from './ports.js';
+export {
+  postgresForTests,
+  type TestPostgres,
+  type PostgresForTestsOptions,
+} from './services/postgres.js';

@@ -9,3 +9,8 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+/** A localhost port free a moment ago, for a server a test starts (e.g. an embedded PostgreSQL). */
+export async function freePort(): Promise<number> {
+  return closedPort();
+}
