@@ -142,6 +142,23 @@ describe('comfyui engine: what it sends', () => {
     expect(Object.values(graph).find((n) => n.class_type === 'KSampler')?.inputs['cfg']).toBe(1);
   });
 
+  it('names the checkpoints the server has, by family, and the --target that would use them', async () => {
+    const server = await fake({
+      checkpoints: ['juggernautXL_v9.safetensors', 'ponyDiffusion.safetensors'],
+    });
+    const error = await engineFor(server)
+      .generate(requestFor(compile({}, 'flux')))
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ENGINE_CAPABILITY' });
+    const message = (error as Error).message;
+    expect(message).toContain('no flux checkpoint on the ComfyUI server');
+    expect(message).toContain('--target sdxl');
+    expect(message).not.toContain('--target sd15');
+    const issue = (error as { issues: { path: string; message: string }[] }).issues[0];
+    expect(issue?.path).toBe('checkpoint');
+    expect(issue?.message).toContain('juggernautXL_v9.safetensors (sdxl)');
+  });
+
   it('uploads the pose skeleton under a random job folder and wires it through the ControlNet', async () => {
     const server = await fake();
     const skeletonSizes: string[] = [];

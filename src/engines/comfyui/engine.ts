@@ -86,10 +86,25 @@ function defaultCheckpoint(target: Target, checkpoints: readonly string[]): stri
     /flux/i.test(name) ? 'flux' : /xl|pony|illustrious/i.test(name) ? 'sdxl' : 'sd15';
   const found = checkpoints.find((name) => family(name) === target);
   if (found !== undefined) return found;
-  const message = `expected a ${target} checkpoint for \`checkpoint\` but the server lists ${checkpoints.length === 0 ? 'none' : checkpoints.slice(0, 8).join(', ')}; pass one by name`;
-  throw new PortraitistError('ENGINE_CAPABILITY', `no ${target} checkpoint on the ComfyUI server`, {
-    issues: [{ path: 'checkpoint', message }],
-  });
+  // Say what the server does have, by family, and which --target would use it.
+  const families = [...new Set(checkpoints.map(family))];
+  const listed =
+    checkpoints.length === 0
+      ? 'none'
+      : checkpoints
+          .slice(0, 8)
+          .map((name) => `${name} (${family(name)})`)
+          .join(', ') + (checkpoints.length > 8 ? ` and ${checkpoints.length - 8} more` : '');
+  const suggestion =
+    families.length === 0
+      ? 'put a checkpoint in ComfyUI/models/checkpoints'
+      : `pass one with --checkpoint, or compile for a family it has: ${families.map((f) => `--target ${f}`).join(' or ')}`;
+  const message = `expected a ${target} checkpoint for \`checkpoint\` but the server lists ${listed}; ${suggestion}`;
+  throw new PortraitistError(
+    'ENGINE_CAPABILITY',
+    `no ${target} checkpoint on the ComfyUI server; ${suggestion}`,
+    { issues: [{ path: 'checkpoint', message }] },
+  );
 }
 
 /** The ComfyUI engine (see {@link ComfyEngineOptions}). */
