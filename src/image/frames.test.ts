@@ -3,51 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PortraitistError } from '../errors/index.js';
 import { probeImage, readImage } from './decode.js';
 import { countWebpFrames } from './frames.js';
-
-function chunk(id: string, payload: Buffer): Buffer {
-  const header = Buffer.alloc(8);
-  header.write(id, 0, 'latin1');
-  header.writeUInt32LE(payload.length, 4);
-  return Buffer.concat([header, payload, Buffer.alloc(payload.length % 2)]);
-}
-
-const u24 = (n: number): Buffer => Buffer.from([n & 255, (n >> 8) & 255, (n >> 16) & 255]);
-
-/** An animated WebP of `frames` copies of a 1×1 lossless frame on a `canvas`² canvas. */
-async function animatedWebp(frames: number, canvas = 1): Promise<Buffer> {
-  const still = await sharp({
-    create: { width: 1, height: 1, channels: 3, background: '#808080' },
-  })
-    .webp({ lossless: true })
-    .toBuffer();
-  let offset = 12;
-  let frame: Buffer | undefined;
-  while (offset < still.length) {
-    const size = still.readUInt32LE(offset + 4);
-    if (still.subarray(offset, offset + 4).toString('latin1') === 'VP8L') {
-      frame = still.subarray(offset, offset + 8 + size + (size % 2));
-    }
-    offset += 8 + size + (size % 2);
-  }
-  if (frame === undefined) throw new Error('sharp wrote no VP8L chunk');
-  const flags = Buffer.from([0x02, 0, 0, 0]); // animation
-  const vp8x = chunk('VP8X', Buffer.concat([flags, u24(canvas - 1), u24(canvas - 1)]));
-  const anim = chunk('ANIM', Buffer.from([0, 0, 0, 0, 0, 0]));
-  const anmf = chunk(
-    'ANMF',
-    Buffer.concat([u24(0), u24(0), u24(0), u24(0), u24(100), Buffer.from([0]), frame]),
-  );
-  const body = Buffer.concat([
-    Buffer.from('WEBP', 'latin1'),
-    vp8x,
-    anim,
-    ...Array.from({ length: frames }, () => anmf),
-  ]);
-  const riff = Buffer.alloc(8);
-  riff.write('RIFF', 0, 'latin1');
-  riff.writeUInt32LE(body.length, 4);
-  return Buffer.concat([riff, body]);
-}
+import { animatedWebp } from '../testing/index.js';
 
 describe('animated images', () => {
   it('counts the frames of an animated WebP, and 1 for a still one', async () => {

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { isPortraitistError } from '../errors/index.js';
 import { readImage, supportedFormats, type ImageFormat } from './index.js';
-import { samplePhotoPath } from '../testing/index.js';
+import { imageBombs, samplePhotoPath } from '../testing/index.js';
 
 const photo = sharp(await readFile(samplePhotoPath(3))).resize(120);
 const encoded: Record<ImageFormat, Buffer> = {
@@ -102,4 +102,20 @@ describe('files that are not regular files', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('bombs under the caps', async () => {
+  const bombs = await imageBombs();
+  it.each(Object.keys(bombs))(
+    '%s: a typed error or a bounded decode, never a hang',
+    async (name) => {
+      const bytes = bombs[name] as Buffer;
+      // The working copy every command takes: at most 4 MP, shrunk on load where the format can.
+      const result = await readImage(bytes, { maxDecodedPixels: 4_000_000 }).then(
+        (image) => (image.width * image.height <= 4_000_000 ? 'decoded' : 'too many pixels'),
+        (error: unknown) => (isPortraitistError(error) ? error.code : `untyped: ${String(error)}`),
+      );
+      expect(result).toMatch(/^(decoded|IMAGE_TOO_LARGE)$/);
+    },
+  );
 });

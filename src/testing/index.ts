@@ -57,3 +57,4 @@ export {
   type TestPostgres,
   type PostgresForTestsOptions,
 } from './services/postgres.js';
+export { animatedWebp, flatImage, imageBombs } from './bombs.js';
