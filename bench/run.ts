@@ -6,6 +6,7 @@ import { benchCritic } from './critic.bench.js';
 import { benchDarkroom } from './darkroom.bench.js';
 import { benchEngines } from './engines.bench.js';
 import { benchLibrary } from './library.bench.js';
+import { benchMemory } from './memory.bench.js';
 import { benchPrompt } from './prompt.bench.js';
 import { benchQueue } from './queue.bench.js';
 import { benchServer } from './server.bench.js';
@@ -13,6 +14,7 @@ import { benchVision } from './vision.bench.js';
 
 const benches: Record<string, () => Promise<BenchResult>> = {
   prompt: benchPrompt,
+  memory: benchMemory,
   vision: benchVision,
   critic: benchCritic,
   darkroom: benchDarkroom,
