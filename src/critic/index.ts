@@ -5,7 +5,7 @@ export {
   descriptorSimilarity,
   type CritiqueReferences,
 } from './critique.js';
-export { rank } from './rank.js';
+export { candidateLabel, ordinal, rank } from './rank.js';
 export { poseSimilarity } from './pose-similarity.js';
 export {
   realismCalibration,

@@ -1,7 +1,23 @@
 // rank(scorecards): best first, each with the reason it stands where it does.
 import type { PillarScore, RankedCandidate, Ranking, Scorecard } from './types.js';
 
-const label = (index: number): string => `#${index + 1}`;
+/**
+ * One name for a candidate from the summary to the contact sheet to the file: its file name
+ * without folder or extension (`candidate-2` for round-1/candidate-2.png), or its position in
+ * the order given when it has no source.
+ */
+export function candidateLabel(card: Scorecard, index: number): string {
+  const file = card.source.split(/[\\/]/).at(-1) ?? '';
+  const name = file.replace(/\.[a-z0-9]+$/i, '');
+  return name === '' || card.source === '<buffer>' ? `candidate ${index + 1}` : name;
+}
+
+/** A rank as a person says it: 1st, 2nd, 3rd, 4th … 11th, 12th, 13th, 21st. */
+export function ordinal(rank: number): string {
+  const teen = rank % 100 >= 11 && rank % 100 <= 13;
+  const suffix = teen ? 'th' : (['th', 'st', 'nd', 'rd'][rank % 10] ?? 'th');
+  return `${rank}${suffix}`;
+}
 
 function strengths(card: Scorecard): string {
   const good = card.pillars.filter((p) => p.score >= 0.75).map((p) => p.pillar);
@@ -16,8 +32,8 @@ function weakness(card: Scorecard): string {
 }
 
 /**
- * Ranks scorecards (given in the order the candidates were made; labels #1, #2 … refer to that
- * order) and explains the order in one line.
+ * Ranks scorecards and explains the order in one line, naming each candidate as its file is
+ * named (see {@link candidateLabel}).
  */
 export function rank(scorecards: readonly Scorecard[]): Ranking {
   const order = scorecards
@@ -31,7 +47,7 @@ export function rank(scorecards: readonly Scorecard[]): Ranking {
   const candidates: RankedCandidate[] = order.map(({ card, index }, position) => ({
     rank: position + 1,
     scorecard: card,
-    reason: `${label(index)} ${position === 0 ? `first: ${strengths(card)}` : `${weakness(card)} (${Math.round(card.overall * 100)}%)`}`,
+    reason: `${candidateLabel(card, index)} ${position === 0 ? `first: ${strengths(card)}` : `${weakness(card)} (${Math.round(card.overall * 100)}%)`}`,
   }));
   const first = candidates[0];
   const last = candidates.length > 1 ? candidates[candidates.length - 1] : undefined;

@@ -4,6 +4,7 @@
 import sharp, { type OverlayOptions } from 'sharp';
 import { rgbToHex } from '../image/index.js';
 import type { CriticFlag, CriticPillar, RankedCandidate } from './types.js';
+import { ordinal } from './rank.js';
 
 /** One candidate of the sheet: its encoded image (PNG, JPEG, WebP…) and its place in the ranking. */
 export interface ContactSheetEntry {
@@ -435,7 +436,7 @@ function tileSvg(
   // Header: rank badge, then the overall score as a percentage in its score colour.
   const left = caption.x + m.padding;
   const top = caption.y + m.padding;
-  const rankText = Number.isFinite(candidate.rank) ? `#${candidate.rank}` : '#?';
+  const rankText = Number.isFinite(candidate.rank) ? ordinal(candidate.rank) : '?';
   const badgeWidth = Math.max(
     m.badgeHeight * 1.35,
     textWidth(rankText, m.badgeFont, true) + 20 * u,

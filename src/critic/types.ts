@@ -44,6 +44,6 @@ export interface RankedCandidate {
 
 export interface Ranking {
   readonly candidates: readonly RankedCandidate[];
-  /** E.g. "#3 first: expression and light on brief; #1 lost on plastic skin". */
+  /** E.g. "candidate-3 first: expression and light on brief; candidate-1 lost on plastic skin". */
   readonly summary: string;
 }
