@@ -5,12 +5,20 @@ import { readImage, type ImageLimits, type RgbImage } from '../image/index.js';
 import { measureComposition } from './composition.js';
 import { measureExpression } from './expression.js';
 import { frameLight, measureLight } from './light.js';
-import { luminancePlanes } from './luminance.js';
+import { luminancePlanes, type LuminancePlanes } from './luminance.js';
 import { faceHeight } from './mesh.js';
 import { measurePalette } from './palette.js';
 import { headPose, measureGaze, measurePosture } from './pose.js';
 import { measureQuality } from './quality.js';
-import type { RawDetection, VisionRuntime } from './runtime.js';
+import {
+  mainFace,
+  meshRoll,
+  rotateQuarterTurns,
+  turnsToUpright,
+  unrotateDetection,
+  type QuarterTurns,
+} from './orient.js';
+import type { RawDetection, RawFace, VisionRuntime } from './runtime.js';
 import type { Blueprint, BodyReading, FaceReading, VisionWarning } from './types.js';
 
 export interface AnalyzeOptions {
@@ -19,6 +27,78 @@ export interface AnalyzeOptions {
   /** Below this many pixels on a side the detector is not run (default 32). */
   readonly minSide?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Look for an upright face on quarter-turned copies when the photo's own reading is doubtful
+   * (no face, a head rolled past 45°, or a mesh that explains the face's shading poorly). Default true.
+   */
+  readonly uprightSearch?: boolean;
+}
+
+/** Below this detector score or shading fit, an upright-looking mesh may sit on a face upside down. */
+const DOUBTFUL_SCORE = 0.97;
+const DOUBTFUL_FIT = 0.25;
+
+interface Oriented {
+  readonly detection: RawDetection;
+  readonly turns: QuarterTurns;
+  readonly tried: QuarterTurns[];
+}
+
+/**
+ * The detection on the copy of the photo where the main face is upright, mapped back to the
+ * photo's pixels. Evidence that a mesh is right: the detector's own score plus how much of the
+ * face's shading the mesh's surface normals explain (a mesh on the wrong features explains little).
+ */
+async function uprightDetection(
+  runtime: VisionRuntime,
+  image: RgbImage,
+  planes: LuminancePlanes,
+  first: RawDetection,
+  frame: { exposure: number; contrast: number; colorTemperature: number },
+): Promise<Oriented> {
+  const evidence = (face: RawFace): number =>
+    face.score + measureLight(face.mesh, runtime.triangulation, planes, frame).confidence;
+  const main = mainFace(first);
+  if (main === undefined && frame.contrast < 0.02)
+    return { detection: first, turns: 0, tried: [0] };
+  if (main !== undefined) {
+    const roll = meshRoll(main.mesh);
+    const doubtful =
+      Math.abs(roll) > 45 ||
+      main.score < DOUBTFUL_SCORE ||
+      measureLight(main.mesh, runtime.triangulation, planes, frame).confidence < DOUBTFUL_FIT;
+    if (!doubtful) return { detection: first, turns: 0, tried: [0] };
+  }
+  // The detector's own roll can be off by 180° on a turned face (a mesh fitted upside down reads
+  // as rolled the other way), so every other quarter turn is tried, the likeliest first.
+  const likeliest = main === undefined ? 1 : turnsToUpright(meshRoll(main.mesh));
+  const toTry = ([1, 2, 3] as QuarterTurns[]).sort(
+    (a, b) => Number(b === likeliest) - Number(a === likeliest),
+  );
+  let best: Oriented & { evidence: number } = {
+    detection: first,
+    turns: 0,
+    tried: [0],
+    evidence:
+      main === undefined
+        ? Number.NEGATIVE_INFINITY
+        : evidence(main) - (Math.abs(meshRoll(main.mesh)) > 45 ? 0.5 : 0),
+  };
+  const tried: QuarterTurns[] = [0];
+  for (const turns of toTry) {
+    tried.push(turns);
+    const copy = rotateQuarterTurns(image, turns);
+    const detection = await runtime.detect(copy);
+    const face = mainFace(detection);
+    // Only a face upright in its own copy counts: that is what the mesh model was trained on.
+    if (face === undefined || Math.abs(meshRoll(face.mesh)) > 45) continue;
+    const mapped = unrotateDetection(detection, turns, image.width, image.height);
+    const mappedFace = mainFace(mapped);
+    if (mappedFace === undefined) continue;
+    const value = evidence(mappedFace);
+    if (value > best.evidence) best = { detection: mapped, turns, tried, evidence: value };
+  }
+  return { detection: best.detection, turns: best.turns, tried };
 }
 
 /** Faces shorter than this (pixels, forehead to chin) are too small to measure expression. */
@@ -86,12 +166,19 @@ export async function analyzeImage(
   };
   throwIfAborted(options.signal);
   const minSide = options.minSide ?? 32;
-  const detection: RawDetection =
-    image.width < minSide || image.height < minSide
-      ? { faces: [], bodies: [] }
-      : await time('detect', () => runtime.detect(image));
+  const tooSmall = image.width < minSide || image.height < minSide;
+  const first: RawDetection = tooSmall
+    ? { faces: [], bodies: [] }
+    : await time('detect', () => runtime.detect(image));
   throwIfAborted(options.signal);
   const planes = await time('luminance', () => luminancePlanes(image));
+  const frame = await time('frame', () => frameLight(image, planes));
+  const oriented: Oriented =
+    tooSmall || options.uprightSearch === false
+      ? { detection: first, turns: 0, tried: [0] }
+      : await time('upright', () => uprightDetection(runtime, image, planes, first, frame));
+  throwIfAborted(options.signal);
+  const { detection } = oriented;
   const faces = await time('faces', () =>
     detection.faces
       .map((f) => readFace(f, image.width, image.height))
@@ -115,7 +202,6 @@ export async function analyzeImage(
     );
   }
   const face = faces[index] ?? null;
-  const frame = await time('frame', () => frameLight(image, planes));
   if (frame.contrast < 0.02)
     warnings.push({
       code: 'blank-frame',
@@ -187,6 +273,7 @@ export async function analyzeImage(
     version: 1,
     source: image.source,
     image: { width: image.width, height: image.height, format: image.format },
+    orientation: { quarterTurns: oriented.turns, tried: oriented.tried },
     faces,
     faceIndex: face === null ? null : index,
     body,

@@ -194,6 +194,7 @@ function blueprint(options: {
   return {
     version: 1,
     source: 'synthetic',
+    orientation: { quarterTurns: 0, tried: [0] },
     image: { width: options.width, height: options.height, format: 'png' },
     faces,
     faceIndex: faces.length > 0 ? 0 : null,

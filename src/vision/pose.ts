@@ -51,11 +51,22 @@ export function faceFrame(mesh: readonly MeshPoint[]): FaceFrame {
 
 /** Head pose in degrees, brief conventions. */
 export function headPose(mesh: readonly MeshPoint[]): HeadPose {
-  const { forward } = faceFrame(mesh);
+  const { forward: camera } = faceFrame(mesh);
+  const rollRadians = -eyeLineAngle(mesh);
+  // Yaw and pitch are the head's own turn and nod: undo the roll in the image plane first
+  // (turn the forward vector clockwise on screen by the roll), so a photo lying on its side
+  // reads the same yaw and pitch as the upright one.
+  const cos = Math.cos(rollRadians);
+  const sin = Math.sin(rollRadians);
+  const forward: Vec3 = [
+    camera[0] * cos - camera[1] * sin,
+    camera[0] * sin + camera[1] * cos,
+    camera[2],
+  ];
   // A frontal face looks along −z; turning toward the subject's left points it to +x (image right).
   const yaw = degrees(Math.atan2(forward[0], -forward[2]));
   const pitch = degrees(Math.atan2(-forward[1], Math.hypot(forward[0], forward[2])));
-  const roll = -degrees(eyeLineAngle(mesh));
+  const roll = degrees(rollRadians);
   return { yaw: round1(yaw), pitch: round1(pitch), roll: round1(roll) };
 }
 

@@ -196,6 +196,12 @@ export interface Blueprint {
   readonly version: 1;
   readonly source: string;
   readonly image: { readonly width: number; readonly height: number; readonly format: string };
+  /**
+   * Clockwise quarter turns of the photo under which its faces were read (0 = as given; 1 when
+   * a photo lying on its side was read turned upright), and every turn tried. Every coordinate
+   * in the blueprint is in the photo's own pixels whatever the turn.
+   */
+  readonly orientation: { readonly quarterTurns: 0 | 1 | 2 | 3; readonly tried: readonly number[] };
   /** Every face found, largest first. */
   readonly faces: readonly FaceReading[];
   /** Index into `faces` of the face the pillars are read from, or null when there is none. */
