@@ -15,6 +15,13 @@ function weakness(card: Scorecard): string {
   return worst === undefined ? 'nothing measurable' : `lost on ${worst.pillar}: ${worst.reason}`;
 }
 
+/** "; could not measure light, expression" for the pillars left unscored. */
+function unmeasuredNote(card: Scorecard): string {
+  return card.unmeasured.length === 0
+    ? ''
+    : `; could not measure ${card.unmeasured.map((u) => u.pillar).join(', ')}`;
+}
+
 /**
  * Ranks scorecards (given in the order the candidates were made; labels #1, #2 … refer to that
  * order) and explains the order in one line.
@@ -31,7 +38,7 @@ export function rank(scorecards: readonly Scorecard[]): Ranking {
   const candidates: RankedCandidate[] = order.map(({ card, index }, position) => ({
     rank: position + 1,
     scorecard: card,
-    reason: `${label(index)} ${position === 0 ? `first: ${strengths(card)}` : `${weakness(card)} (${Math.round(card.overall * 100)}%)`}`,
+    reason: `${label(index)} ${position === 0 ? `first: ${strengths(card)}` : `${weakness(card)} (${Math.round(card.overall * 100)}%)`}${unmeasuredNote(card)}`,
   }));
   const first = candidates[0];
   const last = candidates.length > 1 ? candidates[candidates.length - 1] : undefined;

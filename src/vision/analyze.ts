@@ -6,7 +6,7 @@ import { measureComposition } from './composition.js';
 import { measureExpression } from './expression.js';
 import { frameLight, measureLight } from './light.js';
 import { luminancePlanes, type LuminancePlanes } from './luminance.js';
-import { faceHeight } from './mesh.js';
+import { faceHeight, landmarks, point } from './mesh.js';
 import { measurePalette } from './palette.js';
 import { headPose, measureGaze, measurePosture } from './pose.js';
 import { measureQuality } from './quality.js';
@@ -19,7 +19,8 @@ import {
   type QuarterTurns,
 } from './orient.js';
 import type { RawDetection, RawFace, VisionRuntime } from './runtime.js';
-import type { Blueprint, BodyReading, FaceReading, VisionWarning } from './types.js';
+import { assessReadings, readingThresholds } from './readings.js';
+import type { Blueprint, BodyReading, FaceReading, Keypoint, VisionWarning } from './types.js';
 
 export interface AnalyzeOptions {
   /** Which face to read the pillars from, largest first (default 0). */
@@ -147,6 +148,50 @@ function headOnFace(
   );
 }
 
+/** Body parts that hang below the head: none of them can sit above the chin. */
+const belowHead = new Set([
+  'leftShoulder',
+  'rightShoulder',
+  'leftElbow',
+  'rightElbow',
+  'leftHip',
+  'rightHip',
+  'leftKnee',
+  'rightKnee',
+  'leftAnkle',
+  'rightAnkle',
+]);
+
+/**
+ * Keypoints worth trusting: above their score, inside the frame (MoveNet places unseen limbs
+ * at the frame's corners), and no shoulder, elbow or hip on or above the face (the "shoulder
+ * line from the chin" of head-and-shoulders crops).
+ */
+export function trustedKeypoints(
+  keypoints: readonly Keypoint[],
+  width: number,
+  height: number,
+  face: FaceReading | null,
+): Keypoint[] {
+  const margin = 0.01 * Math.max(width, height);
+  const chin = face === null ? undefined : point(face.mesh, landmarks.chin);
+  const forehead = face === null ? undefined : point(face.mesh, landmarks.foreheadTop);
+  return keypoints.filter((k) => {
+    if (!(k.score >= readingThresholds.keypointScore)) return false;
+    if (!Number.isFinite(k.x) || !Number.isFinite(k.y)) return false;
+    if (k.x < margin || k.y < margin || k.x > width - margin || k.y > height - margin) return false;
+    if (belowHead.has(k.part) && chin !== undefined && forehead !== undefined) {
+      // Height along the face's own up axis, in face heights from the chin: below-head parts sit
+      // below it (any roll of the head).
+      const ux = forehead[0] - chin[0];
+      const uy = forehead[1] - chin[1];
+      const along = ((k.x - chin[0]) * ux + (k.y - chin[1]) * uy) / (ux * ux + uy * uy || 1);
+      if (along > -0.05) return false;
+    }
+    return true;
+  });
+}
+
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new PortraitistError('ABORTED', 'analysis was cancelled');
 }
@@ -239,28 +284,24 @@ export async function analyzeImage(
   // The body model finds one person; its posture only belongs to the face being read when its
   // head keypoints sit on that face.
   const rawBody = detection.bodies.find((b) => face === null || headOnFace(b.keypoints, face.box));
+  const kept =
+    rawBody === undefined
+      ? []
+      : trustedKeypoints(rawBody.keypoints, image.width, image.height, face);
+  const refusedKeypoints = rawBody === undefined ? 0 : rawBody.keypoints.length - kept.length;
   const body: BodyReading | null =
-    rawBody === undefined || rawBody.score < 0.2
+    rawBody === undefined || rawBody.score < 0.2 || kept.length === 0
       ? null
       : {
           score: Math.round(rawBody.score * 1000) / 1000,
           box: rawBody.box,
-          keypoints: rawBody.keypoints,
-          posture: measurePosture(
-            rawBody.keypoints,
-            face?.headPose ?? { yaw: 0, pitch: 0, roll: 0 },
-            face,
-          ),
+          keypoints: kept,
+          posture: measurePosture(kept, face?.headPose ?? { yaw: 0, pitch: 0, roll: 0 }, face),
         };
   const light =
     face === null
       ? null
       : await time('light', () => measureLight(face.mesh, runtime.triangulation, planes, frame));
-  if (light !== null && light.confidence < 0.3)
-    warnings.push({
-      code: 'low-light-confidence',
-      message: `the shading fits a single key poorly (R² ${light.confidence}): flat or mixed light`,
-    });
   const palette = await time('palette', () =>
     measurePalette(image, face?.box ?? null, body?.box ?? null),
   );
@@ -269,6 +310,13 @@ export async function analyzeImage(
   const quality = await time('quality', () =>
     measureQuality(planes, face?.mesh ?? null, face?.box ?? null),
   );
+  if (oriented.turns !== 0)
+    warnings.push({
+      code: 'rotated',
+      message: `the face is upright with the photo turned ${oriented.turns * 90}° clockwise: read there (add EXIF orientation to the photo)`,
+    });
+  const assessed = assessReadings({ image, face, body, refusedKeypoints, light, quality });
+  warnings.push(...assessed.warnings);
   return {
     version: 1,
     source: image.source,
@@ -282,6 +330,7 @@ export async function analyzeImage(
     composition,
     quality,
     warnings,
+    readings: assessed.readings,
     timings,
   };
 }

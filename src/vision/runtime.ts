@@ -82,6 +82,7 @@ interface HumanInstance {
   warmup(): Promise<unknown>;
   detect(input: HumanTensor): Promise<HumanResult>;
   models: { models: Record<string, { dispose?: () => void } | null>; reset(): void };
+  env: { initial: boolean };
   tf: {
     tensor3d(values: Int32Array, shape: [number, number, number], dtype: 'int32'): HumanTensor;
     dispose(tensor: HumanTensor): void;
@@ -329,6 +330,9 @@ export async function createVisionRuntime(
       if (live > 0) return; // another runtime in this thread still uses the shared models
       for (const model of Object.values(human.models.models)) model?.dispose?.();
       human.models.reset();
+      // Human's loaders keep the (now disposed) models in its bundle's scope until its
+      // environment says "initial": set it, so the next runtime loads them afresh.
+      human.env.initial = true;
     },
   };
 }

@@ -187,9 +187,41 @@ export interface VisionWarning {
     | 'tiny-face'
     | 'profile'
     | 'blank-frame'
-    | 'low-light-confidence';
+    | 'lips-unsure'
+    | 'gaze-unsure'
+    | 'body-unsure'
+    | 'light-unsure'
+    | 'monochrome'
+    | 'rotated';
   readonly message: string;
 }
+
+/** The readings whose confidence the blueprint reports. */
+export type ReadingName =
+  | 'headPose'
+  | 'lips'
+  | 'brows'
+  | 'gaze'
+  | 'body'
+  | 'lightDirection'
+  | 'colorTemperature'
+  | 'warmth'
+  | 'skinTexture';
+
+/**
+ * How sure one reading is. `unsure` readings are reported as "could not measure" and never
+ * scored or nudged on; `not-applicable` ones do not exist for this photo (a black-and-white
+ * photo has no colour temperature).
+ */
+export interface Reading {
+  readonly status: 'measured' | 'unsure' | 'not-applicable';
+  /** 0..1, from the reading's own evidence. */
+  readonly confidence: number;
+  /** Why it is unsure or not applicable; null when measured. */
+  readonly reason: string | null;
+}
+
+export type Readings = Readonly<Record<ReadingName, Reading>>;
 
 /** What a photo shows, pillar by pillar. */
 export interface Blueprint {
@@ -212,6 +244,8 @@ export interface Blueprint {
   readonly composition: CompositionReading | null;
   readonly quality: QualityReading;
   readonly warnings: readonly VisionWarning[];
+  /** How sure each reading is (see `Reading`). */
+  readonly readings: Readings;
   /** Milliseconds per stage. */
   readonly timings: Readonly<Record<string, number>>;
 }
