@@ -161,6 +161,30 @@ describe('the hand-labelled truth table', () => {
   });
 });
 
+describe('the warning codes of unsure readings, on real faces', () => {
+  const codes = (id: string) => (truth.get(id) as Blueprint).warnings.map((w) => w.code);
+  it('lips-unsure: a clear smile whose lip contour fit failed (lift −1.00)', () => {
+    expect(codes('s5f2')).toContain('lips-unsure');
+    expect((truth.get('s5f2') as Blueprint).readings.lips.status).toBe('unsure');
+    expect(codes('s3f1')).not.toContain('lips-unsure');
+  });
+  it('gaze-unsure: a head turned 23° looking back at the camera', () => {
+    expect(codes('s4f2')).toContain('gaze-unsure');
+    expect(codes('s3f2')).not.toContain('gaze-unsure');
+  });
+  it('body-unsure: a head-and-shoulders crop where no shoulder is seen with confidence', () => {
+    expect(codes('s1f2')).toContain('body-unsure');
+    expect((truth.get('s1f2') as Blueprint).readings.body.status).toBe('unsure');
+    // Both shoulders seen: the posture is read.
+    expect((truth.get('s1f0') as Blueprint).readings.body.status).toBe('measured');
+  });
+  it('light-unsure: shading a single key explains poorly (R² ≈ 0.1)', () => {
+    expect(codes('s2f2')).toContain('light-unsure');
+    expect((truth.get('s2f2') as Blueprint).light?.confidence).toBeLessThan(0.3);
+    expect(codes('s4f2')).not.toContain('light-unsure');
+  });
+});
+
 describe('known-truth variants', () => {
   // Quarter turns are lossless: the upright copy is the same pixels, so the readings must match
   // the upright photo's closely.
