@@ -15,6 +15,8 @@ import { compositionForEyes, nearestStandardAspect } from './composition.js';
 import type { Blueprint } from './types.js';
 
 const geometryKeys = facialGeometryKeys;
+/** The controls an expression's name must be supported by (see nearestExpression). */
+export const namingKeys = ['lipCornerLift', 'lipsParted', 'browRaise', 'browFurrow'] as const;
 
 /**
  * The expression whose geometry, scaled by the best intensity, is nearest the measurement.
@@ -31,9 +33,11 @@ export function nearestExpression(measured: FacialGeometry): {
     distance: Number.POSITIVE_INFINITY,
   };
   for (const entry of expressions as readonly Expression[]) {
-    // Named only from readings that support it: every control the entry leans on (|g| ≥ 0.3)
+    // Named only from readings that support it: every mouth and brow control it leans on (|g| ≥ 0.3)
     // must be measured on the same side and clearly (≥ 0.1) — no raised-brow name at browRaise 0.
-    const supported = geometryKeys.every(
+    // Lid opening and asymmetry vary by 0.3–0.5 between neutral faces, so they weigh in the
+    // distance but never veto a name.
+    const supported = namingKeys.every(
       (k) =>
         Math.abs(entry.geometry[k]) < 0.3 ||
         (Math.sign(measured[k]) === Math.sign(entry.geometry[k]) && Math.abs(measured[k]) >= 0.1),

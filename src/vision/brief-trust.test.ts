@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { facialGeometryKeys, type FacialGeometry } from '../brief/index.js';
+import { namingKeys } from './brief-from-blueprint.js';
 import { compositionForEyes, nearestStandardAspect } from './composition.js';
 import { nearestExpression } from './index.js';
 
@@ -38,7 +39,7 @@ describe('brief from a photo', () => {
     fc.assert(
       fc.property(geometry, (measured) => {
         const { entry } = nearestExpression(measured);
-        for (const k of facialGeometryKeys)
+        for (const k of namingKeys)
           if (Math.abs(entry.geometry[k]) >= 0.3) {
             expect(Math.sign(measured[k]), `${entry.id} ${k}`).toBe(Math.sign(entry.geometry[k]));
             expect(Math.abs(measured[k])).toBeGreaterThanOrEqual(0.1);
