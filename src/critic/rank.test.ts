@@ -17,6 +17,7 @@ const card = (source: string, overall: number): Scorecard => ({
   ],
   flags: [],
   nudges: [],
+  unmeasured: [],
 });
 
 describe('one name for a candidate, from the summary to the sheet to the file', () => {

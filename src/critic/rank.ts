@@ -31,6 +31,13 @@ function weakness(card: Scorecard): string {
   return worst === undefined ? 'nothing measurable' : `lost on ${worst.pillar}: ${worst.reason}`;
 }
 
+/** "; could not measure light, expression" for the pillars left unscored. */
+function unmeasuredNote(card: Scorecard): string {
+  return card.unmeasured.length === 0
+    ? ''
+    : `; could not measure ${card.unmeasured.map((u) => u.pillar).join(', ')}`;
+}
+
 /**
  * Ranks scorecards and explains the order in one line, naming each candidate as its file is
  * named (see {@link candidateLabel}).
@@ -47,7 +54,7 @@ export function rank(scorecards: readonly Scorecard[]): Ranking {
   const candidates: RankedCandidate[] = order.map(({ card, index }, position) => ({
     rank: position + 1,
     scorecard: card,
-    reason: `${candidateLabel(card, index)} ${position === 0 ? `first: ${strengths(card)}` : `${weakness(card)} (${Math.round(card.overall * 100)}%)`}`,
+    reason: `${candidateLabel(card, index)} ${position === 0 ? `first: ${strengths(card)}` : `${weakness(card)} (${Math.round(card.overall * 100)}%)`}${unmeasuredNote(card)}`,
   }));
   const first = candidates[0];
   const last = candidates.length > 1 ? candidates[candidates.length - 1] : undefined;

@@ -38,7 +38,11 @@ function ranked(
     details: {},
   }));
   const overall = pillars.reduce((sum, p) => sum + p.score, 0) / Math.max(1, pillars.length);
-  return { rank, reason: '', scorecard: { source, overall, pillars, flags, nudges: [] } };
+  return {
+    rank,
+    reason: '',
+    scorecard: { source, overall, pillars, flags, unmeasured: [], nudges: [] },
+  };
 }
 
 const red: Rgb = [200, 40, 40];

@@ -80,6 +80,22 @@ function syntheticBlueprint(source: string, random: () => number): Blueprint {
     version: 1,
     source,
     image: { width: 800, height: 1000, format: 'png' },
+    orientation: { quarterTurns: 0, tried: [0] },
+    readings: Object.fromEntries(
+      (
+        [
+          'headPose',
+          'lips',
+          'brows',
+          'gaze',
+          'body',
+          'lightDirection',
+          'colorTemperature',
+          'warmth',
+          'skinTexture',
+        ] as const
+      ).map((name) => [name, { status: 'measured', confidence: 0.9, reason: null }]),
+    ) as Blueprint['readings'],
     faces: [
       {
         box: { x: 250, y: 200, width: 300, height: 380 },
@@ -279,6 +295,7 @@ describe('taste: a simulated artist who contradicts the brief on light', () => {
 const card = (source: string, scores: Partial<Record<CriticPillar, number>>): Scorecard => ({
   source,
   overall: 0,
+  unmeasured: [],
   flags: [],
   nudges: [],
   pillars: Object.entries(scores).map(([pillar, score]) => ({

@@ -22,7 +22,21 @@ export interface PillarScore {
 
 /** Problems that disqualify a candidate whatever its scores. */
 export type CriticFlag =
-  'no-face' | 'extra-faces' | 'face-too-small' | 'plastic-skin' | 'soft-eyes' | 'identity-mismatch';
+  | 'no-face'
+  | 'extra-faces'
+  | 'face-too-small'
+  | 'plastic-skin'
+  | 'soft-eyes'
+  | 'identity-mismatch'
+  | 'colour-mismatch';
+
+/** A pillar the brief asks for that vision could not measure on this candidate: not scored, no nudge. */
+export interface UnmeasuredPillar {
+  readonly pillar: CriticPillar;
+  readonly wanted: string;
+  /** "could not measure …: why". */
+  readonly reason: string;
+}
 
 /** A candidate measured against the brief. */
 export interface Scorecard {
@@ -31,6 +45,8 @@ export interface Scorecard {
   readonly overall: number;
   readonly pillars: readonly PillarScore[];
   readonly flags: readonly CriticFlag[];
+  /** Pillars the brief asks for that could not be measured (unsure readings): left out of `overall`. */
+  readonly unmeasured: readonly UnmeasuredPillar[];
   /** One fix per shortfall, most important first. */
   readonly nudges: readonly Nudge[];
 }

@@ -21,4 +21,5 @@ export const flagPenalties: Readonly<Record<CriticFlag, number>> = {
   'plastic-skin': 0.7,
   'face-too-small': 0.7,
   'soft-eyes': 0.85,
+  'colour-mismatch': 0.6,
 };

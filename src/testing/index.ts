@@ -7,6 +7,9 @@ export {
   samplePath,
   samplePhotoPath,
   type FixtureFace,
+  truthFaces,
+  readTruthFace,
+  type TruthFace,
 } from './fixtures.js';
 export {
   samplePhotoSizes,

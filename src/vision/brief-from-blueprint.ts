@@ -11,9 +11,12 @@ import {
   type FacialGeometry,
   type Pose,
 } from '../brief/index.js';
+import { compositionForEyes, nearestStandardAspect } from './composition.js';
 import type { Blueprint } from './types.js';
 
 const geometryKeys = facialGeometryKeys;
+/** The controls an expression's name must be supported by (see nearestExpression). */
+export const namingKeys = ['lipCornerLift', 'lipsParted', 'browRaise', 'browFurrow'] as const;
 
 /**
  * The expression whose geometry, scaled by the best intensity, is nearest the measurement.
@@ -30,6 +33,16 @@ export function nearestExpression(measured: FacialGeometry): {
     distance: Number.POSITIVE_INFINITY,
   };
   for (const entry of expressions as readonly Expression[]) {
+    // Named only from readings that support it: every mouth and brow control it leans on (|g| ≥ 0.3)
+    // must be measured on the same side and clearly (≥ 0.1) — no raised-brow name at browRaise 0.
+    // Lid opening and asymmetry vary by 0.3–0.5 between neutral faces, so they weigh in the
+    // distance but never veto a name.
+    const supported = namingKeys.every(
+      (k) =>
+        Math.abs(entry.geometry[k]) < 0.3 ||
+        (Math.sign(measured[k]) === Math.sign(entry.geometry[k]) && Math.abs(measured[k]) >= 0.1),
+    );
+    if (!supported) continue;
     const target = geometryKeys.map((k) => entry.geometry[k]);
     const values = geometryKeys.map((k) => measured[k]);
     const norm = target.reduce((s, t) => s + t * t, 0);
@@ -100,18 +113,27 @@ export function briefFromBlueprint(
       asymmetry: face.expression.asymmetry,
     };
     const nearest = nearestExpression(measured);
-    raw['expression'] = {
-      name: nearest.entry.id,
-      intensity: round(nearest.intensity),
-      ...Object.fromEntries(geometryKeys.map((k) => [k, round(measured[k])])),
-      gaze: face.gaze.label,
-    };
-    const pose = nearestPose(blueprint);
+    // An unsure lip reading names no expression; an unsure gaze no gaze.
+    raw['expression'] =
+      blueprint.readings.lips.status === 'measured'
+        ? {
+            name: nearest.entry.id,
+            intensity: round(nearest.intensity),
+            ...Object.fromEntries(geometryKeys.map((k) => [k, round(measured[k])])),
+            ...(blueprint.readings.gaze.status === 'measured' ? { gaze: face.gaze.label } : {}),
+          }
+        : blueprint.readings.gaze.status === 'measured'
+          ? { gaze: face.gaze.label }
+          : undefined;
+    if (raw['expression'] === undefined) delete raw['expression'];
+    // A pose is only named from a posture that was read with confidence.
+    const pose = blueprint.readings.body.status === 'measured' ? nearestPose(blueprint) : undefined;
     raw['posture'] = {
       ...(pose === undefined ? {} : { pose: pose.id }),
       headTilt: Math.max(-30, Math.min(30, Math.round(face.headPose.roll))),
       headTurn: Math.max(-90, Math.min(90, Math.round(face.headPose.yaw))),
-      ...(blueprint.body?.posture.shoulderAngle == null
+      ...(blueprint.body?.posture.shoulderAngle == null ||
+      blueprint.readings.body.status !== 'measured'
         ? {}
         : { shoulderAngle: Math.round(blueprint.body.posture.shoulderAngle) }),
       ...(blueprint.body?.posture.stance === 'seated' ||
@@ -120,7 +142,7 @@ export function briefFromBlueprint(
         : {}),
     };
   }
-  if (blueprint.light !== null) {
+  if (blueprint.light !== null && blueprint.readings.lightDirection.status === 'measured') {
     const light = blueprint.light;
     const rig = nearestRig({
       azimuth: light.azimuth,
@@ -137,24 +159,23 @@ export function briefFromBlueprint(
       },
       fillRatio: round(Math.max(1, Math.min(32, light.fillRatio)), 1),
       softness: round(light.softness),
-      colorTemperature: Math.max(1500, Math.min(12000, light.colorTemperature)),
+      ...(blueprint.readings.colorTemperature.status === 'measured'
+        ? { colorTemperature: Math.max(1500, Math.min(12000, light.colorTemperature)) }
+        : {}),
     };
   }
   if (blueprint.composition !== null) {
     raw['camera'] = {
       shot: blueprint.composition.shot,
-      aspectRatio: /^[1-9]\d{0,2}:[1-9]\d{0,2}$/.test(blueprint.composition.aspectRatio)
-        ? blueprint.composition.aspectRatio
-        : '4:5',
+      aspectRatio: nearestStandardAspect(blueprint.image.width, blueprint.image.height),
     };
   }
   const colours = blueprint.palette.frame.slice(0, 6).map((s) => s.hex);
   raw['aesthetic'] = {
     ...(colours.length > 0 ? { colors: colours } : {}),
-    composition:
-      blueprint.composition !== null && blueprint.composition.nearestThird.distance < 0.08
-        ? 'rule-of-thirds'
-        : 'centered-symmetric',
+    ...(blueprint.composition === null
+      ? {}
+      : { composition: compositionForEyes(blueprint.composition.eyeCentre) }),
   };
   return validateBrief(raw, { source: blueprint.source });
 }

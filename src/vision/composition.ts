@@ -1,5 +1,5 @@
 // Composition against the frame: thirds, headroom, subject size, shot type and aspect ratio.
-import { shotTypes, type ShotType } from '../brief/index.js';
+import { compositions, shotTypes, type CompositionRule, type ShotType } from '../brief/index.js';
 import { faceHeight, landmarks as L, point } from './mesh.js';
 import type { Box, CompositionReading, MeshPoint } from './types.js';
 
@@ -29,6 +29,51 @@ export function aspectRatioOf(width: number, height: number): string {
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
   const d = gcd(width, height) || 1;
   return `${width / d}:${height / d}`;
+}
+
+/** The standard photographic ratios a brief names (portrait and landscape). */
+const standardAspects: ReadonlyArray<readonly [number, number]> = [
+  [1, 1],
+  [4, 5],
+  [5, 4],
+  [2, 3],
+  [3, 2],
+  [3, 4],
+  [4, 3],
+  [9, 16],
+  [16, 9],
+];
+
+/** The standard ratio nearest the frame's (in log ratio): a 485×876 photo is 9:16. */
+export function nearestStandardAspect(width: number, height: number): string {
+  const ratio = Math.log(width / height);
+  let best = standardAspects[0] as readonly [number, number];
+  for (const aspect of standardAspects)
+    if (
+      Math.abs(Math.log(aspect[0] / aspect[1]) - ratio) <
+      Math.abs(Math.log(best[0] / best[1]) - ratio)
+    )
+      best = aspect;
+  return `${best[0]}:${best[1]}`;
+}
+
+/**
+ * The composition rule whose eye anchor (or its mirror image: the look-room may fall either side)
+ * is nearest where the eyes are. Eyes at x = 0.83 are nearer the negative-space anchor than the
+ * centre.
+ */
+export function compositionForEyes(eyes: { x: number; y: number }): string {
+  let best = { id: 'rule-of-thirds', distance: Number.POSITIVE_INFINITY };
+  for (const rule of compositions as readonly CompositionRule[]) {
+    if (rule.eyeAnchor === null) continue;
+    const { x, y } = rule.eyeAnchor;
+    const distance = Math.min(
+      Math.hypot(eyes.x - x, eyes.y - y),
+      Math.hypot(eyes.x - (1 - x), eyes.y - y),
+    );
+    if (distance < best.distance) best = { id: rule.id, distance };
+  }
+  return best.id;
 }
 
 /** The shot type whose face-height range holds this fraction, or the nearest one. */

@@ -194,6 +194,20 @@ function blueprint(options: {
   return {
     version: 1,
     source: 'synthetic',
+    orientation: { quarterTurns: 0, tried: [0] },
+    readings: Object.fromEntries(
+      [
+        'headPose',
+        'lips',
+        'brows',
+        'gaze',
+        'body',
+        'lightDirection',
+        'colorTemperature',
+        'warmth',
+        'skinTexture',
+      ].map((name) => [name, { status: 'measured', confidence: 1, reason: null }]),
+    ) as Blueprint['readings'],
     image: { width: options.width, height: options.height, format: 'png' },
     faces,
     faceIndex: faces.length > 0 ? 0 : null,

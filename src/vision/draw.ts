@@ -99,8 +99,14 @@ function overlaySvg(blueprint: Blueprint, canvas: Canvas): string {
   if (selected !== undefined) parts.push(faceDrawing(selected, true, canvas));
   const defs: string[] = [];
   if (blueprint.light !== null) {
-    parts.push(lightArrow(blueprint.light, selected, canvas));
-    const sphere = lightSphere(blueprint.light, canvas);
+    // No arrow for a key whose direction could not be measured.
+    if (blueprint.readings.lightDirection.status === 'measured')
+      parts.push(lightArrow(blueprint.light, selected, canvas));
+    const sphere = lightSphere(
+      blueprint.light,
+      canvas,
+      blueprint.readings.lightDirection.status !== 'measured',
+    );
     defs.push(sphere.defs);
     parts.push(sphere.body);
   }
@@ -350,7 +356,11 @@ function lightArrow(light: LightReading, face: FaceReading | undefined, canvas: 
 }
 
 /** A shaded sphere lit from the key's direction, with the key's angles and the fill ratio, in the top-right corner. */
-function lightSphere(light: LightReading, canvas: Canvas): { defs: string; body: string } {
+function lightSphere(
+  light: LightReading,
+  canvas: Canvas,
+  unsureKey: boolean,
+): { defs: string; body: string } {
   const direction = keyDirection(light);
   const safe = (value: number) => (Number.isFinite(value) ? value : 0);
   // The highlight sits where the key's direction meets the sphere, seen from the camera.
@@ -367,7 +377,9 @@ function lightSphere(light: LightReading, canvas: Canvas): { defs: string; body:
   const u = canvas.unit;
   const fontSize = fontPixels(20, canvas);
   const labels = [
-    `Key az ${signed(light.azimuth, 0)}° el ${signed(light.elevation, 0)}°`,
+    unsureKey
+      ? 'Key: could not measure'
+      : `Key az ${signed(light.azimuth, 0)}° el ${signed(light.elevation, 0)}°`,
     `Fill ${fixed(fillRatio, 1)}:1`,
   ];
   const sphereRadius = 44 * u;
@@ -428,7 +440,12 @@ function legend(blueprint: Blueprint, face: FaceReading | undefined, canvas: Can
   if (face === undefined) {
     lines.push([{ text: 'No face found' }]);
   } else {
-    lines.push([{ text: `Lip-corner lift ${signed(face.expression.lipCornerLift, 2)}` }]);
+    // An unsure reading is drawn as such, not as a number.
+    lines.push([
+      blueprint.readings.lips.status === 'measured'
+        ? { text: `Lip-corner lift ${signed(face.expression.lipCornerLift, 2)}` }
+        : { text: 'Lips: could not measure', colour: '#ffb020' },
+    ]);
     const pose = face.headPose;
     lines.push([
       {

@@ -30,3 +30,13 @@ export {
   type BatchProgress,
 } from './pool.js';
 export { drawOverlay, drawPoseControl, openPoseKeypoints } from './draw.js';
+export {
+  assessReadings,
+  frameChroma,
+  readingThresholds,
+  smileVerdict,
+  turnVerdict,
+} from './readings.js';
+export { trustedKeypoints } from './analyze.js';
+export { rotateQuarterTurns, unrotatePoint, type QuarterTurns } from './orient.js';
+export { gazeCalibration } from './pose.js';

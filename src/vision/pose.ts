@@ -51,15 +51,37 @@ export function faceFrame(mesh: readonly MeshPoint[]): FaceFrame {
 
 /** Head pose in degrees, brief conventions. */
 export function headPose(mesh: readonly MeshPoint[]): HeadPose {
-  const { forward } = faceFrame(mesh);
+  const { forward: camera } = faceFrame(mesh);
+  const rollRadians = -eyeLineAngle(mesh);
+  // Yaw and pitch are the head's own turn and nod: undo the roll in the image plane first
+  // (turn the forward vector clockwise on screen by the roll), so a photo lying on its side
+  // reads the same yaw and pitch as the upright one.
+  const cos = Math.cos(rollRadians);
+  const sin = Math.sin(rollRadians);
+  const forward: Vec3 = [
+    camera[0] * cos - camera[1] * sin,
+    camera[0] * sin + camera[1] * cos,
+    camera[2],
+  ];
   // A frontal face looks along −z; turning toward the subject's left points it to +x (image right).
   const yaw = degrees(Math.atan2(forward[0], -forward[2]));
   const pitch = degrees(Math.atan2(-forward[1], Math.hypot(forward[0], forward[2])));
-  const roll = -degrees(eyeLineAngle(mesh));
+  const roll = degrees(rollRadians);
   return { yaw: round1(yaw), pitch: round1(pitch), roll: round1(roll) };
 }
 
-/** Gaze from where the irises sit between the eye corners, combined with the head's turn. */
+/** Lid opening over eye width of a gaze looking level at the camera, and its span to full scale. */
+export const gazeCalibration = { openLids: 0.36, span: 0.12 } as const;
+
+function eyeOpening(p: (index: number) => MeshPoint, side: 'right' | 'left'): number {
+  const [outer, inner, upper, lower] =
+    side === 'right'
+      ? [L.rightEyeOuter, L.rightEyeInner, L.rightEyeUpper, L.rightEyeLower]
+      : [L.leftEyeOuter, L.leftEyeInner, L.leftEyeUpper, L.leftEyeLower];
+  return Math.abs(p(lower)[1] - p(upper)[1]) / (Math.abs(p(inner)[0] - p(outer)[0]) || 1);
+}
+
+/** Gaze: left and right from where the irises sit between the eye corners plus the head's turn; up and down from the lids and the head's nod. */
 export function measureGaze(mesh: readonly MeshPoint[], pose: HeadPose): Gaze {
   const upright = uprightMesh(mesh);
   const p = (i: number) => point(upright, i);
@@ -88,15 +110,22 @@ export function measureGaze(mesh: readonly MeshPoint[], pose: HeadPose): Gaze {
     L.leftEyeLower,
     L.leftIrisCentre,
   );
-  // Image right is the subject's left: the iris offset plus the head's own turn (45° ≈ full scale).
+  // Image right is the subject's left: the iris offset plus the head's own turn (60° ≈ full scale).
   const horizontal = Math.max(
     -1,
-    Math.min(1, (right.horizontal + left.horizontal) / 2 + pose.yaw / 45),
+    Math.min(1, (right.horizontal + left.horizontal) / 2 + pose.yaw / 60),
   );
-  const vertical = Math.max(
+  // Up and down come from the lids, not the iris: looking down lowers the upper lid over the
+  // iris, so the iris's place between the lids reads "up" on a downcast face (measured on the
+  // truth faces: lowered lids open 0.15–0.28 of the eye width, eyes at the camera 0.32–0.43).
+  // A turned head foreshortens the eyes' width, not their height.
+  const foreshortening = Math.max(0.5, Math.cos((pose.yaw * Math.PI) / 180));
+  const aperture = ((eyeOpening(p, 'right') + eyeOpening(p, 'left')) / 2) * foreshortening;
+  const lids = Math.max(
     -1,
-    Math.min(1, ((right.vertical + left.vertical) / 2) * 0.5 + pose.pitch / 45),
+    Math.min(1, (aperture - gazeCalibration.openLids) / gazeCalibration.span),
   );
+  const vertical = Math.max(-1, Math.min(1, 0.6 * lids + pose.pitch / 60));
   const label: Gaze['label'] =
     vertical < -0.45
       ? 'down'

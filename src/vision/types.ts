@@ -187,15 +187,53 @@ export interface VisionWarning {
     | 'tiny-face'
     | 'profile'
     | 'blank-frame'
-    | 'low-light-confidence';
+    | 'lips-unsure'
+    | 'gaze-unsure'
+    | 'body-unsure'
+    | 'light-unsure'
+    | 'monochrome'
+    | 'rotated';
   readonly message: string;
 }
+
+/** The readings whose confidence the blueprint reports. */
+export type ReadingName =
+  | 'headPose'
+  | 'lips'
+  | 'brows'
+  | 'gaze'
+  | 'body'
+  | 'lightDirection'
+  | 'colorTemperature'
+  | 'warmth'
+  | 'skinTexture';
+
+/**
+ * How sure one reading is. `unsure` readings are reported as "could not measure" and never
+ * scored or nudged on; `not-applicable` ones do not exist for this photo (a black-and-white
+ * photo has no colour temperature).
+ */
+export interface Reading {
+  readonly status: 'measured' | 'unsure' | 'not-applicable';
+  /** 0..1, from the reading's own evidence. */
+  readonly confidence: number;
+  /** Why it is unsure or not applicable; null when measured. */
+  readonly reason: string | null;
+}
+
+export type Readings = Readonly<Record<ReadingName, Reading>>;
 
 /** What a photo shows, pillar by pillar. */
 export interface Blueprint {
   readonly version: 1;
   readonly source: string;
   readonly image: { readonly width: number; readonly height: number; readonly format: string };
+  /**
+   * Clockwise quarter turns of the photo under which its faces were read (0 = as given; 1 when
+   * a photo lying on its side was read turned upright), and every turn tried. Every coordinate
+   * in the blueprint is in the photo's own pixels whatever the turn.
+   */
+  readonly orientation: { readonly quarterTurns: 0 | 1 | 2 | 3; readonly tried: readonly number[] };
   /** Every face found, largest first. */
   readonly faces: readonly FaceReading[];
   /** Index into `faces` of the face the pillars are read from, or null when there is none. */
@@ -206,6 +244,8 @@ export interface Blueprint {
   readonly composition: CompositionReading | null;
   readonly quality: QualityReading;
   readonly warnings: readonly VisionWarning[];
+  /** How sure each reading is (see `Reading`). */
+  readonly readings: Readings;
   /** Milliseconds per stage. */
   readonly timings: Readonly<Record<string, number>>;
 }
