@@ -9,6 +9,7 @@ export {
   type RelightTarget,
   type RelightOptions,
 } from './relight.js';
+export { cheekLuminance, skinLab, onPerson, type CheekLuminance } from './measure.js';
 export { warpExpression, type ExpressionDeltas } from './expression.js';
 export { lensBlur, blurRadiusFor } from './lens.js';
 export { grade, gradeFromVocabulary, type GradeSettings } from './grade.js';
