@@ -6,6 +6,7 @@ export {
   relight,
   rigTarget,
   kelvinGains,
+  keyColour,
   type RelightTarget,
   type RelightOptions,
 } from './relight.js';

@@ -69,6 +69,18 @@ export function kelvinGains(kelvin: number): [number, number, number] {
   return [target[0] / reference[0], target[1] / reference[1], target[2] / reference[2]];
 }
 
+/**
+ * The key's colour as luminance-neutral linear RGB gains. Half the rig's mired shift from
+ * daylight: a camera balanced between the key and the room, as a photographer would set it, so a
+ * golden-hour key warms the skin without turning it orange.
+ */
+export function keyColour(kelvin: number): [number, number, number] {
+  const mired = 1e6 / 5500 + 0.5 * (1e6 / Math.min(15000, Math.max(1500, kelvin)) - 1e6 / 5500);
+  const gains = kelvinGains(1e6 / mired);
+  const luma = dot3(gains, LUMA);
+  return [gains[0] / luma, gains[1] / luma, gains[2] / luma];
+}
+
 /** A direction in the face's frame (azimuth/elevation) turned into camera coordinates. */
 function cameraDirection(
   face: FaceReading,
@@ -192,7 +204,7 @@ interface NormalField {
   readonly nz: Float32Array;
   /** Face coverage feathered inward from the mesh contour: 0 at the contour, 1 well inside. */
   readonly faceWeight: Float32Array;
-  /** Face coverage, softened: 1 on the face up to its contour, falling to 0 just outside. */
+  /** Face coverage, softened: 1 on the face, ½ at its contour, 0 outside. */
   readonly faceCover: Float32Array;
 }
 
@@ -251,7 +263,7 @@ function normalField(
   let feather = 1;
   let smoothing = 1;
   for (const { face, normals } of faces) {
-    feather = Math.max(feather, (faceHeight(face.mesh) * scale) / 7);
+    feather = Math.max(feather, (faceHeight(face.mesh) * scale) / 4);
     smoothing = Math.max(smoothing, (faceHeight(face.mesh) * scale) / 40);
     for (let t = 0; t + 2 < triangles.length; t += 3) {
       const ids = [triangles[t] ?? 0, triangles[t + 1] ?? 0, triangles[t + 2] ?? 0];
@@ -293,7 +305,9 @@ function normalField(
   const faceWeight = new Float32Array(coverage);
   boxBlur(faceWeight, width, height, Math.max(1, Math.round(feather / 2)), 2);
   const faceCover = new Float32Array(size);
-  for (let i = 0; i < size; i++) faceCover[i] = Math.min(1, 2 * (faceWeight[i] as number));
+  // Only on the mesh: past its contour the person mask alone says what changes.
+  for (let i = 0; i < size; i++)
+    faceCover[i] = (coverage[i] as number) > 0 ? Math.min(1, 2 * (faceWeight[i] as number)) : 0;
   for (let i = 0; i < size; i++) {
     const c = coverage[i] as number;
     const raw = c > 0 ? clamp(2 * (faceWeight[i] as number) - 1, 0, 1) : 0;
@@ -421,6 +435,8 @@ export interface RelightOptions {
   readonly faceIndex?: number;
   /** Which faces get the rig: `all` (the default) or a list of indices into blueprint.faces. */
   readonly faces?: 'all' | readonly number[];
+  /** Small catchlights at the key's clock position (default true). */
+  readonly catchlights?: boolean;
 }
 
 function usage(path: string, message: string, summary = message): PortraitistError {
@@ -529,14 +545,26 @@ export function relight(
         sumKey += w * (keyLight / Math.max(1e-6, plan.fill + keyLight));
         sumW += w;
       }
-      const mix =
-        clamp(Math.max(person[i] as number, field.faceWeight[i] as number), 0, 1) * intensity;
-      logRatio[i] = (sumLog / sumW) * mix;
-      keyShare[i] = (sumKey / sumW) * mix;
+      // Weighted by where the change applies, for the normalised blur below.
+      logRatio[i] = (sumLog / sumW) * (mixField[i] as number);
+      keyShare[i] = (sumKey / sumW) * (mixField[i] as number);
     }
   }
-  // Rasterised triangles alias at working resolution; a pixel-wide blur leaves only shading.
-  boxBlur(logRatio, width, height, 1, 1);
+  // Shading is smooth: a normalised blur (weighted by where the change applies, so the untouched
+  // background does not pull the person's edge back) takes out the mesh's triangle-scale noise,
+  // which would read as blotches, and any step where the mesh's normals meet the body's.
+  const smallestFace = Math.min(...selected.map(({ face }) => faceHeight(face.mesh) * sy));
+  const radius = Math.max(1, Math.round(smallestFace / 45));
+  const weight = new Float32Array(mixField);
+  boxBlur(logRatio, width, height, radius, 2);
+  boxBlur(keyShare, width, height, radius, 2);
+  boxBlur(weight, width, height, radius, 2);
+  for (let i = 0; i < size; i++) {
+    const w = weight[i] as number;
+    const m = (mixField[i] as number) * intensity;
+    logRatio[i] = w > 1e-4 ? ((logRatio[i] as number) / w) * m : 0;
+    keyShare[i] = w > 1e-4 ? ((keyShare[i] as number) / w) * m : 0;
+  }
   const ratio = new Float32Array(size);
   const chroma = new Float32Array(size);
   for (let i = 0; i < size; i++) {
@@ -546,11 +574,9 @@ export function relight(
     // stay skin-coloured instead of turning grey, and lit skin does not over-saturate.
     chroma[i] = clamp(r ** -0.25, 0.8, 1.3);
   }
-  const lightColour = kelvinGains(target.colorTemperature);
-  const lightLuma = dot3(lightColour, LUMA);
-  const colour = lightColour.map((c) => c / lightLuma) as Vec3;
-  const out = applyFields(image, { ratio, keyShare, chroma }, width, height, colour);
-  if (intensity > 0)
+  const colour = keyColour(target.colorTemperature);
+  const out = applyFields(image, mask, { ratio, keyShare, chroma }, width, height, colour);
+  if (intensity > 0 && options.catchlights !== false)
     addCatchlights(
       out,
       image.width,
@@ -845,6 +871,7 @@ function planFace(
  */
 function applyFields(
   image: RgbImage,
+  mask: PersonMask,
   fields: { ratio: Float32Array; keyShare: Float32Array; chroma: Float32Array },
   width: number,
   height: number,
@@ -922,9 +949,21 @@ function applyFields(
     const [a, b] = rows;
     for (let x = 0, i = y * W * 3; x < W; x++, i += 3) {
       const k = x * 3;
-      const ratio = (a[k] as number) + ((b[k] as number) - (a[k] as number)) * ty;
-      const share = (a[k + 1] as number) + ((b[k + 1] as number) - (a[k + 1] as number)) * ty;
-      const chroma = (a[k + 2] as number) + ((b[k + 2] as number) - (a[k + 2] as number)) * ty;
+      const ratioMixed = (a[k] as number) + ((b[k] as number) - (a[k] as number)) * ty;
+      const shareMixed = (a[k + 1] as number) + ((b[k + 1] as number) - (a[k + 1] as number)) * ty;
+      const chromaMixed = (a[k + 2] as number) + ((b[k + 2] as number) - (a[k + 2] as number)) * ty;
+      // The working field is coarse: at the person's outline the full-resolution mask has the
+      // last word, so the background just outside it stays exactly as it was.
+      const alpha = mask.alpha[y * W + x] as number;
+      let ratio = ratioMixed;
+      let share = shareMixed;
+      let chroma = chromaMixed;
+      if (alpha < 0.21) {
+        const w = alpha <= 0.01 ? 0 : (alpha - 0.01) * 5;
+        ratio = 1 + (ratio - 1) * w;
+        share *= w;
+        chroma = 1 + (chroma - 1) * w;
+      }
       const sr = data[i] as number;
       const sg = data[i + 1] as number;
       const sb = data[i + 2] as number;
