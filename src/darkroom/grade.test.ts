@@ -98,15 +98,17 @@ describe('grade', () => {
     expect(maxDifference(same, photo)).toBeLessThanOrEqual(1);
   });
 
-  it('warms the photo with a lower target temperature and cools it with a higher one', () => {
+  it('follows Lightroom: a higher white-balance setting warms the photo, a lower one cools it', () => {
     const ratio = (image: RgbImage): number => {
       const [r, , b] = meanRgb(image);
       return r / b;
     };
-    const warm = grade(photo, { whiteBalance: { temperature: 3200 } });
-    const cool = grade(photo, { whiteBalance: { temperature: 8000 } });
-    expect(ratio(warm)).toBeGreaterThan(ratio(photo) * 1.3);
-    expect(ratio(cool)).toBeLessThan(ratio(photo) / 1.1);
+    const cool = grade(photo, { whiteBalance: { temperature: 3200 } });
+    const warm = grade(photo, { whiteBalance: { temperature: 8000 } });
+    expect(ratio(cool)).toBeLessThan(ratio(photo) / 1.3);
+    expect(ratio(warm)).toBeGreaterThan(ratio(photo) * 1.1);
+    // Issue 16: 4500 on a daylight photo cools it a little, as Lightroom's Temp slider does.
+    expect(ratio(grade(photo, { whiteBalance: { temperature: 4500 } }))).toBeLessThan(ratio(photo));
   });
 
   it('moves green against magenta with the tint', () => {
@@ -223,8 +225,15 @@ describe('gradeFromVocabulary', () => {
     const cool = grades.find((g) => g.id === 'cool-cinematic');
     const triX = filmStocks.find((f) => f.id === 'tri-x-400');
     if (!warm || !bw || !cool || !triX) throw new Error('vocabulary changed');
-    expect(gradeFromVocabulary(warm).whiteBalance?.temperature).toBeLessThan(5500);
-    expect(gradeFromVocabulary(cool).whiteBalance?.temperature).toBeGreaterThan(5500);
+    expect(gradeFromVocabulary(warm).whiteBalance?.temperature).toBeGreaterThan(5500);
+    expect(gradeFromVocabulary(cool).whiteBalance?.temperature).toBeLessThan(5500);
+    // And the settings do what the grade's name says.
+    const warmth = (image: RgbImage) => {
+      const [r, , b] = meanRgb(image);
+      return r / b;
+    };
+    expect(warmth(grade(photo, gradeFromVocabulary(warm)))).toBeGreaterThan(warmth(photo));
+    expect(warmth(grade(photo, gradeFromVocabulary(cool)))).toBeLessThan(warmth(photo));
     expect(gradeFromVocabulary(warm).split?.shadows).toBe('#3D2B1F');
     expect(gradeFromVocabulary(bw).saturation).toBe(-1);
     expect(gradeFromVocabulary(bw).split).toBeUndefined();

@@ -7,9 +7,12 @@ import { hexToRgb, rgbToLab, srgbToLinear, type RgbImage } from '../image/index.
 
 /** How to grade a photo; every field is optional and an empty object leaves the photo as it is. */
 export interface GradeSettings {
-  /** Re-light the scene as if by a blackbody at `temperature` kelvin (lower = warmer). */
+  /**
+   * White balance as Lightroom and Capture One set it: the light the photo is corrected for, so a
+   * higher `temperature` warms the picture and a lower one cools it (5500 on a 5500 K photo: no change).
+   */
   whiteBalance?: {
-    /** Target colour temperature in kelvin, 2000..15000: 3200 is warm, 5500 neutral daylight. */
+    /** Kelvin, 2000..15000: 3200 cools a daylight photo (tungsten correction), 8000 warms it. */
     temperature: number;
     /** −1 magenta .. +1 green. */
     tint?: number;
@@ -145,7 +148,10 @@ function validate(settings: GradeSettings): void {
   }
 }
 
-/** Per-channel linear gains: von Kries ratio of two blackbodies, tint, exposure. */
+/**
+ * Per-channel linear gains: von Kries correction of a light at `temperature` back to the scene's
+ * (from over to, so a warm correction light is divided out and the picture cools), tint, exposure.
+ */
 function channelGains(settings: GradeSettings): [number, number, number] {
   let r = 1;
   let g = 1;
@@ -154,9 +160,9 @@ function channelGains(settings: GradeSettings): [number, number, number] {
   if (wb !== undefined) {
     const to = blackbodyLinearRgb(wb.temperature);
     const from = blackbodyLinearRgb(settings.fromTemperature ?? DEFAULT_SCENE_KELVIN);
-    r = to[0] / from[0];
-    g = (to[1] / from[1]) * (1 + TINT_STRENGTH * (wb.tint ?? 0));
-    b = to[2] / from[2];
+    r = from[0] / to[0];
+    g = (from[1] / to[1]) * (1 + TINT_STRENGTH * (wb.tint ?? 0));
+    b = from[2] / to[2];
     // Keep a neutral grey's luminance: white balance moves hue, exposure moves brightness.
     const luminance = LUMA_R * r + LUMA_G * g + LUMA_B * b;
     r /= luminance;
@@ -318,7 +324,7 @@ function clamp(value: number, low: number, high: number): number {
 
 /**
  * Settings for a vocabulary grade, optionally on a film stock. Mapping: warmth (grade + film) →
- * a mired shift from 5500 K (80 mired per unit, + warmer); tint → white-balance tint with the sign
+ * a white balance 80 mired per unit from 5500 K (warmth + → a higher, warming setting); tint → white-balance tint with the sign
  * flipped (the vocabulary runs green − .. magenta +, settings the other way); contrast and
  * saturation add (clamped to −1..1); monochrome (grade, or a black-and-white stock) → saturation
  * −1; fades combine like two lifts, 1 − (1 − a)(1 − b); shadow/highlight tones → split toning at
@@ -327,7 +333,8 @@ function clamp(value: number, low: number, high: number): number {
  */
 export function gradeFromVocabulary(grade: Grade, film?: FilmStock): GradeSettings {
   const warmth = clamp(grade.warmth + (film?.warmth ?? 0), -1, 1);
-  const mired = 1e6 / DEFAULT_SCENE_KELVIN + MIRED_PER_WARMTH * warmth;
+  // Lightroom's convention: a higher white-balance setting warms, so warmth lowers the mired.
+  const mired = 1e6 / DEFAULT_SCENE_KELVIN - MIRED_PER_WARMTH * warmth;
   const temperature = clamp(Math.round(1e6 / mired), MIN_KELVIN, MAX_KELVIN);
   const monochrome = grade.monochrome || film?.kind === 'black-and-white';
   const settings: GradeSettings = {

@@ -6,9 +6,11 @@ export {
   relight,
   rigTarget,
   kelvinGains,
+  keyColour,
   type RelightTarget,
   type RelightOptions,
 } from './relight.js';
+export { cheekLuminance, skinLab, onPerson, type CheekLuminance } from './measure.js';
 export { warpExpression, type ExpressionDeltas } from './expression.js';
 export { lensBlur, blurRadiusFor } from './lens.js';
 export { grade, gradeFromVocabulary, type GradeSettings } from './grade.js';

@@ -22,6 +22,11 @@ export interface ReframeTarget {
   aspectRatio?: string;
   /** Which side the empty space goes: `auto` (default) follows the head's turn. */
   lookRoom?: 'left' | 'right' | 'auto';
+  /**
+   * Where in the shot's face-height range to frame, 0 (its loosest) .. 1 (its tightest); the
+   * middle by default. Framing alternatives that stay the same shot type.
+   */
+  within?: number;
 }
 
 /** A planned crop in input pixels, where the eyes should go and where they land (frame fractions). */
@@ -142,7 +147,14 @@ export function planReframe(blueprint: Blueprint, target: ReframeTarget): Refram
     shot?.faceHeight[1] ??
     findEntry(shotTypes as readonly ShotType[], 'close-up')?.faceHeight[1] ??
     CLOSE_UP_MAX;
-  const idealHeight = shot === undefined ? fitHeight : faceHeight / midpoint(shot);
+  const within = target.within ?? 0.5;
+  if (!(within >= 0 && within <= 1))
+    throw usage('within', `expected a number from 0 to 1 for \`within\` but received ${within}`);
+  const wantedFraction =
+    shot === undefined
+      ? undefined
+      : shot.faceHeight[0] + (shot.faceHeight[1] - shot.faceHeight[0]) * within;
+  const idealHeight = wantedFraction === undefined ? fitHeight : faceHeight / wantedFraction;
   const tightestHeight = faceHeight / tightestFraction;
   const height = Math.min(idealHeight, fitHeight, Math.max(anchoredHeight, tightestHeight));
 
@@ -157,7 +169,7 @@ export function planReframe(blueprint: Blueprint, target: ReframeTarget): Refram
   const notes: string[] = [];
   if (shot !== undefined && cropHeight < idealHeight - 1)
     notes.push(
-      `the ${shot.id} framing (face ${round3(midpoint(shot))} of the frame height) does not fit ` +
+      `the ${shot.id} framing (face ${round3(wantedFraction ?? midpoint(shot))} of the frame height) does not fit ` +
         `inside the photo around the eyes; tightened to face ${round3(faceHeight / cropHeight)}`,
     );
   if (Math.abs(eyes.x - ax) > ANCHOR_SLACK || Math.abs(eyes.y - ay) > ANCHOR_SLACK)

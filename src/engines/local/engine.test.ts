@@ -4,8 +4,20 @@ import { createSegmenter, type Segmenter } from '../../darkroom/index.js';
 import { createPromptCompiler } from '../../prompt/index.js';
 import { engineContract } from '../../contracts/index.js';
 import { readFixture } from '../../testing/index.js';
-import { createVision, createVisionRuntime, type Vision } from '../../vision/index.js';
+import { readImage } from '../../image/index.js';
+import {
+  createVision,
+  createVisionRuntime,
+  measureEyeSharpness,
+  type Vision,
+} from '../../vision/index.js';
 import { createLocalEngine, readProvenance, embedProvenance } from '../index.js';
+import {
+  labThumbnail,
+  MAX_EYE_SHARPNESS_DROP,
+  MIN_CANDIDATE_DISTANCE,
+  thumbnailDistance,
+} from './engine.js';
 import type { GenerationRequest } from '../types.js';
 
 let vision: Vision;
@@ -82,4 +94,50 @@ describe('local engine', () => {
     expect(blueprint.composition?.aspectRatio).toBe('4:5');
     expect(blueprint.faces).toHaveLength(1);
   });
+
+  it(`offers real choices: 4 candidates pairwise ≥ ${MIN_CANDIDATE_DISTANCE} ΔE apart, none upscaled, eyes as sharp as the source`, async () => {
+    const engine = createLocalEngine({ vision, segmenter });
+    const candidates = await engine.generate({ ...request, count: 4, seed: 7 });
+    const source = await readImage(request.references[0]?.image ?? new Uint8Array());
+    const blueprint = await vision.analyze(source);
+    const face = blueprint.faces[blueprint.faceIndex ?? 0];
+    if (face === undefined) throw new Error('the fixture lost its face');
+    const sourceSharpness = measureEyeSharpness(source, face.mesh);
+    const images = await Promise.all(candidates.map((c) => readImage(c.image)));
+    const thumbnails = images.map(labThumbnail);
+    for (let a = 0; a < images.length; a++)
+      for (let b = a + 1; b < images.length; b++)
+        expect(
+          thumbnailDistance(thumbnails[a] as Float32Array, thumbnails[b] as Float32Array),
+          `candidates ${a} and ${b}`,
+        ).toBeGreaterThanOrEqual(MIN_CANDIDATE_DISTANCE);
+    candidates.forEach((candidate, k) => {
+      const image = images[k];
+      const p = candidate.parameters;
+      if (image === undefined) throw new Error('missing image');
+      // Delivered at native size: the stated size is the PNG's and fits inside the source.
+      expect(image.width).toBe(p['width']);
+      expect(image.height).toBe(p['height']);
+      expect(image.width).toBeLessThanOrEqual(source.width);
+      expect(image.height).toBeLessThanOrEqual(source.height);
+      expect((p['cropLeft'] as number) + image.width).toBeLessThanOrEqual(source.width);
+      expect((p['cropTop'] as number) + image.height).toBeLessThanOrEqual(source.height);
+      // Eye sharpness on the source's own mesh, moved into the crop.
+      const mesh = face.mesh.map(
+        ([x, y, z]) => [x - (p['cropLeft'] as number), y - (p['cropTop'] as number), z] as const,
+      );
+      expect(measureEyeSharpness(image, mesh), `candidate ${k}`).toBeGreaterThanOrEqual(
+        sourceSharpness * (1 - MAX_EYE_SHARPNESS_DROP),
+      );
+    });
+    // The spread is across the brief's tolerance, not a jitter.
+    const spread = (key: string) => {
+      const values = candidates.map((c) => c.parameters[key] as number);
+      return Math.max(...values) - Math.min(...values);
+    };
+    expect(spread('rigIntensity')).toBeGreaterThanOrEqual(0.2);
+    expect(spread('expressionStrength')).toBeGreaterThanOrEqual(0.3);
+    expect(spread('gradeStrength')).toBeGreaterThanOrEqual(0.4);
+    expect(spread('framing')).toBeGreaterThanOrEqual(0.5);
+  }, 300_000);
 });
