@@ -157,8 +157,9 @@ describe('authenticity and identity', () => {
     expect(card.flags).toContain('extra-faces');
     const ranking = rank([card, critique(get('laughing').blueprint, brief())]);
     expect(ranking.candidates[0]?.scorecard.source).toBe('laughing');
+    // Named as its file is named, whatever its place in the order given.
     expect(ranking.candidates[1]?.reason).toBe(
-      `#1 lost on extra faces (${Math.round(card.overall * 100)}%)`,
+      `group lost on extra faces (${Math.round(card.overall * 100)}%)`,
     );
   });
 
