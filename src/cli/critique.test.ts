@@ -47,7 +47,7 @@ describe('portraitist critique', () => {
       dir,
     );
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Ranking · Big laugh\n {2}#3 first: /);
+    expect(result.stdout).toMatch(/^Ranking · Big laugh\n {2}laughing first: /);
     expect(result.stdout).toMatch(/ 1\. laughing\.png {2}\d+%/);
     expect(result.stdout).toMatch(/identity +█+░* 1\.00 {2}the same person/);
     expect(result.stdout).toContain('extra-faces');

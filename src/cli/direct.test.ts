@@ -25,7 +25,7 @@ describe('portraitist direct', () => {
     );
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('reference: the bundled example photo');
-    expect(result.stdout).toMatch(/round 1: #\d first: /);
+    expect(result.stdout).toMatch(/round 1: candidate-\d first: /);
     expect(result.stdout).toMatch(/best: round-1\/candidate-\d\.png at \d+%/);
     for (const file of [
       'round-1/candidate-1.png',
