@@ -12,6 +12,7 @@ export {
 export { exampleReferencePhoto } from './example.js';
 export {
   createConfiguredEngine,
+  engineConfigSchema,
   engineIds,
   engineNeedsVision,
   engineTarget,
@@ -59,3 +60,31 @@ export {
 } from './analyze.js';
 export { readPhotos, type PhotoProgress } from './photos.js';
 export { briefSchemaText, compileBrief, initBrief, writeBriefSchema } from './briefs.js';
+export {
+  runSessionRound,
+  scoresOf,
+  type SessionRoundEvent,
+  type SessionRoundOptions,
+} from './session-round.js';
+export {
+  parseLibrarySearch,
+  type LibrarySearch,
+  type LibrarySearchWords,
+  type SearchScore,
+} from './library-query.js';
+// The library the studio keeps sessions in, for the edges that open it (serve, the CLI).
+export {
+  openLibrary,
+  defaultLibraryFolder,
+  diffBriefs,
+  type Library,
+  type BriefChange,
+  type Store,
+  type BlobStore,
+  type CandidateRecord,
+  type RoundRecord,
+  type SessionRecord,
+  type SessionDetail,
+  type PickRecord,
+  type PickInput,
+} from '../library/index.js';
