@@ -168,15 +168,17 @@ function notFound(what: string, field: string, id: string): PortraitistError {
 }
 
 interface RoundRun {
-  readonly events: SessionRoundEvent[];
-  readonly listeners: Set<(event: SessionRoundEvent) => void>;
+  readonly events: Array<{ event: SessionRoundEvent; at: number }>;
+  readonly listeners: Set<(event: SessionRoundEvent, at: number) => void>;
   readonly controller: AbortController;
   readonly done: Promise<unknown>;
 }
 
 const encoder = new TextEncoder();
-const sse = (event: SessionRoundEvent) =>
-  encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+// Each event carries `at` (ms since the epoch, when the round emitted it): a client can tell how
+// late it hears progress, and the bench measures engine-to-client latency with it.
+const sse = (event: SessionRoundEvent, at: number) =>
+  encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify({ ...event, at })}\n\n`);
 
 /** Builds the sessions API over a Store, a BlobStore and the operator's engines. */
 export function createSessionsApi(options: SessionsApiOptions): SessionsApi {
@@ -233,8 +235,8 @@ export function createSessionsApi(options: SessionsApiOptions): SessionsApi {
       const vision = await options.getVision();
       const engine = await createConfiguredEngine(config, vision);
       const controller = new AbortController();
-      const events: SessionRoundEvent[] = [];
-      const listeners = new Set<(event: SessionRoundEvent) => void>();
+      const events: Array<{ event: SessionRoundEvent; at: number }> = [];
+      const listeners = new Set<(event: SessionRoundEvent, at: number) => void>();
       let started: (round: RoundRecord) => void = () => undefined;
       let failedEarly: (error: unknown) => void = () => undefined;
       const first = new Promise<RoundRecord>((resolve, reject) => {
@@ -259,8 +261,9 @@ export function createSessionsApi(options: SessionsApiOptions): SessionsApi {
             runs.set(roundId, { events, listeners, controller, done });
             started(event.round);
           }
-          events.push(event);
-          for (const listener of listeners) listener(event);
+          const at = now().getTime();
+          events.push({ event, at });
+          for (const listener of listeners) listener(event, at);
         },
       })
         .catch((error: unknown) => {
@@ -290,17 +293,17 @@ export function createSessionsApi(options: SessionsApiOptions): SessionsApi {
           if (run === undefined) {
             // A round of an earlier server run: its end is all there is to tell.
             const status = round.status === 'running' ? 'failed' : round.status;
-            controller.enqueue(sse({ type: 'finished', status, roundId }));
+            controller.enqueue(sse({ type: 'finished', status, roundId }, now().getTime()));
             controller.close();
             return;
           }
-          for (const event of run.events) controller.enqueue(sse(event));
-          if (run.events.at(-1)?.type === 'finished') {
+          for (const { event, at } of run.events) controller.enqueue(sse(event, at));
+          if (run.events.at(-1)?.event.type === 'finished') {
             controller.close();
             return;
           }
-          const listener = (event: SessionRoundEvent) => {
-            controller.enqueue(sse(event));
+          const listener = (event: SessionRoundEvent, at: number) => {
+            controller.enqueue(sse(event, at));
             if (event.type === 'finished') {
               run.listeners.delete(listener);
               controller.close();
