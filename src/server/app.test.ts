@@ -424,7 +424,10 @@ describe('sessions, rounds, candidates, picks and search', () => {
     expect(types.at(-1)).toBe('finished');
     expect(events.at(-1)).toMatchObject({ status: 'done' });
     const candidate = events.find((e) => e.type === 'candidate')?.candidate as Answer;
+    // The event's candidate is shaped as GET /api/rounds/{id}/candidates answers it.
+    check('#/components/schemas/Candidates', { candidates: [candidate] }, 'candidate event');
     expect(candidate.scores.overall).toBeGreaterThan(0);
+    expect(candidate.pillars.length).toBeGreaterThanOrEqual(5);
     const image = await call(app(), 'GET', `/api/blobs/${candidate.image}`);
     expect(image.headers.get('content-type')).toBe('image/png');
     // A second listener after the end hears the whole round again.

@@ -177,8 +177,16 @@ interface RoundRun {
 const encoder = new TextEncoder();
 // Each event carries `at` (ms since the epoch, when the round emitted it): a client can tell how
 // late it hears progress, and the bench measures engine-to-client latency with it.
-const sse = (event: SessionRoundEvent, at: number) =>
-  encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify({ ...event, at })}\n\n`);
+function sse(event: SessionRoundEvent, at: number): Uint8Array {
+  // Candidates and rounds go out in the same shape as the JSON routes answer them.
+  const shaped =
+    event.type === 'candidate'
+      ? { ...event, candidate: candidateJson(event.candidate) }
+      : event.type === 'started'
+        ? { ...event, round: roundJson(event.round) }
+        : event;
+  return encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify({ ...shaped, at })}\n\n`);
+}
 
 /** Builds the sessions API over a Store, a BlobStore and the operator's engines. */
 export function createSessionsApi(options: SessionsApiOptions): SessionsApi {

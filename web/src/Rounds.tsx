@@ -489,8 +489,12 @@ export function Rounds(props: {
                   <PillarBars candidate={c} />
                 </article>
               ))}
-              {candidates.length === 0 && !running && (
-                <p className="dim empty">No candidates yet: run a round.</p>
+              {candidates.length === 0 && (
+                <p className="dim empty">
+                  {running
+                    ? 'Candidates appear here as they are made and scored.'
+                    : 'No candidates yet: run a round.'}
+                </p>
               )}
             </div>
           </>
