@@ -1,5 +1,6 @@
 // The `portraitist` command line. Every command takes --json; errors are one line and a
 // non-zero exit code (see errors.ts for the codes).
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
@@ -59,7 +60,13 @@ function byLine<T extends { line?: number; column?: number }>(issues: readonly T
 }
 
 function defaultIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+    homedir: homedir(),
+  };
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
