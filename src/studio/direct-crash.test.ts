@@ -3,7 +3,7 @@
 // every kill the SQLite file passes `PRAGMA integrity_check`; when a session's run completes,
 // every candidate of every round is stored exactly once and scored, and the fake ComfyUI (run in
 // this process) counts no prompt queued twice. Vision's model load is each child's start-up cost,
-// so the kill count per engine is set by PORTRAITIST_CRASH_KILLS_COMFY / _LOCAL (default 30 + 20).
+// so the kill count per engine is set by PORTRAITIST_CRASH_KILLS_COMFY / _LOCAL (default 50 + 6: a local run costs about three ComfyUI ones here).
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -142,7 +142,7 @@ async function killAndResume(options: {
   const began = performance.now();
   const library = join(options.folder, 'library');
   const file = join(library, 'library.sqlite');
-  const brief = join(exampleBriefsDirectory(), 'minimal.yaml');
+  const brief = join(exampleBriefsDirectory(), 'pastry-chef-window.yaml');
   let attempt = 0;
   const fresh = () => [
     'direct',
@@ -152,7 +152,7 @@ async function killAndResume(options: {
     '--rounds',
     String(ROUNDS),
     '--goal',
-    '0.99', // unreachable: every round runs
+    '1', // unreachable on these briefs: every round runs
     '--seed',
     '11',
     '--library',
@@ -255,7 +255,7 @@ afterAll(async () => {
 
 describe('direct under kill -9, resumed with --resume', () => {
   it('on the fake ComfyUI: every candidate stored once, no prompt queued twice, file intact', async () => {
-    const kills = killsFor('PORTRAITIST_CRASH_KILLS_COMFY', 30);
+    const kills = killsFor('PORTRAITIST_CRASH_KILLS_COMFY', 50);
     const figures = await killAndResume({
       folder: join(folder, 'comfy'),
       engineArgs: ['--engine', 'comfyui', '--url', comfy.url],
@@ -270,7 +270,7 @@ describe('direct under kill -9, resumed with --resume', () => {
   }, 1_800_000);
 
   it('on the local engine: every candidate stored once, file intact', async () => {
-    const kills = killsFor('PORTRAITIST_CRASH_KILLS_LOCAL', 20);
+    const kills = killsFor('PORTRAITIST_CRASH_KILLS_LOCAL', 6);
     const figures = await killAndResume({
       folder: join(folder, 'local'),
       engineArgs: ['--engine', 'local'],
