@@ -225,18 +225,20 @@ export function registerSessions(program: Command, io: CliIo): void {
       .option('--json', 'print as JSON'),
     false,
   ).action(async (raw: unknown) => {
-    const words = raw as {
-      library?: string;
-      json?: boolean;
-      pillar?: string[];
-      engine?: string;
-      since?: string;
-      session?: string;
-      verdict?: string;
-      stars?: string;
-      sort?: string;
-      limit?: string;
-    };
+    const words = parseFlags(
+      z.object({
+        ...libraryFlags,
+        pillar: z.array(z.string()).optional(),
+        engine: z.string().optional(),
+        since: z.string().optional(),
+        session: z.string().optional(),
+        verdict: z.string().optional(),
+        stars: z.string().optional(),
+        sort: z.string().optional(),
+        limit: z.string().optional(),
+      }),
+      raw,
+    );
     const { library: folder, json, ...query } = words;
     await withLibrary(io, folder, async (lib) => {
       const found = await searchLibrary(lib, query, new Date());
