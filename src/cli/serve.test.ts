@@ -14,6 +14,7 @@ describe('portraitist serve', () => {
       stderr: { write: () => true },
       cwd: process.cwd(),
       env: {},
+      homedir: '/nonexistent-home',
     };
     let status = 0;
     let sessions: unknown;
@@ -34,7 +35,13 @@ describe('portraitist serve', () => {
   });
 
   it('refuses a port that is not one, naming the flag', async () => {
-    const io = { stdout: { write: () => true }, stderr: { write: () => true }, cwd: '.', env: {} };
+    const io = {
+      stdout: { write: () => true },
+      stderr: { write: () => true },
+      cwd: '.',
+      env: {},
+      homedir: '/nonexistent-home',
+    };
     await expect(serveCommand({ port: 'http' }, io, async () => {})).rejects.toMatchObject({
       code: 'USAGE',
       issues: [{ path: 'port' }],

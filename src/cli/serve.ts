@@ -1,7 +1,6 @@
 // `portraitist serve`: the HTTP API and the web studio, on 127.0.0.1 unless told otherwise.
 import type { Command } from 'commander';
 import { PortraitistError } from '../errors/index.js';
-import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { defaultLibraryFolder, openLibrary, resolveEngineConfig } from '../studio/index.js';
 import {
@@ -55,9 +54,7 @@ export async function serveCommand(
   const token = flags.token ?? io.env['PORTRAITIST_TOKEN'];
   // Sessions, rounds, candidates and their images live in the library folder (SQLite + blobs).
   const folder =
-    flags.library === undefined
-      ? defaultLibraryFolder(io.env['HOME'] ?? homedir())
-      : resolve(io.cwd, flags.library);
+    flags.library === undefined ? defaultLibraryFolder(io.homedir) : resolve(io.cwd, flags.library);
   const library = openLibrary({ folder });
   // Engine servers and keys are the operator's: the config file and the environment, never a request.
   const engineConfig = await resolveEngineConfig({}, io.env, io.cwd).catch(

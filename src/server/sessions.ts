@@ -2,12 +2,15 @@
 // for every listener), candidates, picks and search. Engines come from the operator's settings
 // only; a request may choose among engine kinds, never name a server.
 import { validateBrief, type Brief, type Nudge } from '../brief/index.js';
+import type { CritiqueReferences } from '../critic/index.js';
+import type { EngineProgress, ReferenceImage } from '../engines/index.js';
 import { PortraitistError } from '../errors/index.js';
 import {
   createConfiguredEngine,
   diffBriefs,
   parseLibrarySearch,
   runSessionRound,
+  targetFor,
   type BlobStore,
   type CandidateRecord,
   type EngineConfig,
@@ -16,11 +19,52 @@ import {
   type PickInput,
   type PickRecord,
   type RoundRecord,
+  type SessionProgress,
   type SessionRecord,
-  type SessionRoundEvent,
   type Store,
 } from '../studio/index.js';
 import type { Vision } from '../vision/index.js';
+
+/** What a round's event stream carries, in order; `finished` is always the last. */
+export type SessionRoundEvent =
+  | { readonly type: 'started'; readonly round: RoundRecord }
+  | {
+      readonly type: 'progress';
+      readonly stage: SessionProgress['stage'];
+      readonly done: number;
+      readonly total: number;
+      readonly detail?: string;
+      readonly step?: number;
+      readonly steps?: number;
+      readonly preview?: EngineProgress['preview'];
+    }
+  | { readonly type: 'candidate'; readonly candidate: CandidateRecord }
+  | {
+      readonly type: 'finished';
+      readonly status: 'done' | 'failed' | 'cancelled';
+      readonly roundId: string;
+      readonly error?: { readonly code: string; readonly message: string };
+    };
+
+const blobIdPattern = /^[0-9a-f]{64}$/;
+
+/** The photos of a studio brief's references, read from the library by blob id. */
+async function referencePhotos(brief: Brief, blobs: BlobStore): Promise<ReferenceImage[]> {
+  const photos: ReferenceImage[] = [];
+  for (const [i, reference] of brief.references.entries()) {
+    const field = `references[${i}].image`;
+    if (!blobIdPattern.test(reference.image) || !(await blobs.has(reference.image))) {
+      const message = `expected the blob id of an uploaded photo for \`${field}\` but received ${JSON.stringify(reference.image)}`;
+      throw new PortraitistError('FILE_NOT_FOUND', message, { issues: [{ path: field, message }] });
+    }
+    photos.push({
+      role: reference.role,
+      image: await blobs.get(reference.image),
+      source: reference.image.slice(0, 12),
+    });
+  }
+  return photos;
+}
 
 /** A session as the API answers it. */
 export type SessionJson = ReturnType<typeof sessionJson>;
@@ -240,46 +284,121 @@ export function createSessionsApi(options: SessionsApiOptions): SessionsApi {
         ...options.engineConfig,
         engine: input.engine ?? options.engineConfig.engine,
       };
+      const references = await referencePhotos(brief, blobs);
       const vision = await options.getVision();
       const engine = await createConfiguredEngine(config, vision);
+      const count = input.count ?? brief.output.count;
+      const seed = input.seed ?? (brief.output.seed ?? 1) + session.rounds.length * 1000;
+      const round = await store
+        .startRound(sessionId, {
+          briefVersion,
+          engine: engine.id,
+          count,
+          seed,
+          nudges: [...(input.nudges ?? [])],
+        })
+        .catch(async (error: unknown) => {
+          await engine.dispose();
+          throw error;
+        });
       const controller = new AbortController();
       const events: Array<{ event: SessionRoundEvent; at: number }> = [];
       const listeners = new Set<(event: SessionRoundEvent, at: number) => void>();
-      let started: (round: RoundRecord) => void = () => undefined;
-      let failedEarly: (error: unknown) => void = () => undefined;
-      const first = new Promise<RoundRecord>((resolve, reject) => {
-        started = resolve;
-        failedEarly = reject;
-      });
-      let roundId: string | undefined;
-      const done = runSessionRound({
-        store,
-        blobs,
-        engine,
-        vision,
-        sessionId,
-        briefVersion,
-        count: input.count ?? brief.output.count,
-        ...(input.seed === undefined ? {} : { seed: input.seed }),
-        ...(input.nudges === undefined ? {} : { nudges: input.nudges }),
-        signal: controller.signal,
-        onEvent: (event) => {
-          if (event.type === 'started') {
-            roundId = event.round.id;
-            runs.set(roundId, { events, listeners, controller, done });
-            started(event.round);
+      const emit = (event: SessionRoundEvent) => {
+        const at = now().getTime();
+        events.push({ event, at });
+        for (const listener of listeners) listener(event, at);
+      };
+      // A candidate is told once it is scored: when the round reports anything after its
+      // critique, or ends. Events leave in order through one queue.
+      let queue: Promise<void> = Promise.resolve();
+      let critiqued: string | undefined;
+      const flush = () => {
+        const id = critiqued;
+        critiqued = undefined;
+        if (id === undefined) return;
+        queue = queue.then(async () => {
+          const stored = await store.getCandidate(id);
+          if (stored !== undefined) emit({ type: 'candidate', candidate: stored });
+        });
+      };
+      const onProgress = (p: SessionProgress) => {
+        flush();
+        if (p.stage === 'critiquing' && p.candidateId !== undefined) critiqued = p.candidateId;
+        const e = p.engine;
+        const event: SessionRoundEvent = {
+          type: 'progress',
+          stage: p.stage,
+          done: p.done,
+          total: p.total,
+          ...(e?.stage !== undefined
+            ? { detail: e.stage }
+            : p.detail === undefined
+              ? {}
+              : { detail: p.detail }),
+          ...(e?.step === undefined ? {} : { step: e.step }),
+          ...(e?.steps === undefined ? {} : { steps: e.steps }),
+          ...(e?.preview === undefined ? {} : { preview: e.preview }),
+        };
+        queue = queue.then(() => emit(event));
+      };
+      const work = async (): Promise<void> => {
+        let status: 'done' | 'failed' | 'cancelled' = 'done';
+        let error: { code: string; message: string } | undefined;
+        try {
+          const referenceBlueprints: Record<string, unknown> = {};
+          for (const [i, reference] of references.entries()) {
+            onProgress({
+              sessionId,
+              round: round.number,
+              rounds: round.number,
+              stage: 'references',
+              done: i,
+              total: references.length,
+            });
+            referenceBlueprints[reference.role] = await vision.analyze(reference.image, {
+              source: reference.source,
+            });
           }
-          const at = now().getTime();
-          events.push({ event, at });
-          for (const listener of listeners) listener(event, at);
-        },
-      })
-        .catch((error: unknown) => {
-          // Before the round exists the caller hears the error; after, the `finished` event has it.
-          if (roundId === undefined) failedEarly(error);
-        })
-        .finally(() => engine.dispose());
-      return roundJson(await first);
+          await runSessionRound({
+            library: { store, blobs },
+            sessionId,
+            round,
+            brief,
+            engine,
+            vision,
+            target: targetFor(engine, brief, undefined),
+            count,
+            seed,
+            references,
+            referenceBlueprints: referenceBlueprints as CritiqueReferences,
+            signal: controller.signal,
+            onProgress,
+          });
+        } catch (caught) {
+          status = controller.signal.aborted ? 'cancelled' : 'failed';
+          error = {
+            code: caught instanceof PortraitistError ? caught.code : 'INTERNAL',
+            message: caught instanceof Error ? caught.message : String(caught),
+          };
+          // An abort leaves the round running in the Store (for a resume); the studio ends it.
+          const stored = await store.getRound(round.id);
+          if (stored?.status === 'running') await store.finishRound(round.id, status);
+        } finally {
+          await engine.dispose();
+        }
+        flush();
+        await queue;
+        emit({
+          type: 'finished',
+          status,
+          roundId: round.id,
+          ...(error === undefined ? {} : { error }),
+        });
+      };
+      emit({ type: 'started', round });
+      runs.set(round.id, { events, listeners, controller, done: work() });
+      return roundJson(round);
     },
     async cancelRound(roundId) {
       const round = await store.getRound(roundId);
