@@ -218,6 +218,10 @@ describe('the web studio in Chromium', () => {
       .poll(() => page.locator('.round-status').first().textContent(), { timeout: 120_000 })
       .toBe('done');
     await expect.poll(() => cards.first().locator('.bar-row').count()).toBe(5);
+    // Both pictures are in before the screenshot.
+    await expect
+      .poll(() => page.locator('[data-testid=candidate] img.card-img').count(), { timeout: 60_000 })
+      .toBe(2);
     await page.screenshot({ path: join(shots, 'flow-3-round.png') });
     // 4. Compare the two beside the reference; zoom in one pane and every pane follows.
     await page.locator('[data-testid=mark]').nth(0).click();
@@ -262,6 +266,10 @@ describe('the web studio in Chromium', () => {
     await expect
       .poll(() => page.locator('.round-status').nth(1).textContent(), { timeout: 120_000 })
       .toBe('done');
+    // Both pictures are in before the screenshot.
+    await expect
+      .poll(() => page.locator('[data-testid=candidate] img.card-img').count(), { timeout: 60_000 })
+      .toBe(2);
     await page.screenshot({ path: join(shots, 'flow-6-next-round.png') });
     // 7. The session in history, with the brief diff, and found by score.
     await page.getByTestId('view-history').click();
