@@ -220,7 +220,17 @@ describe('the web studio in Chromium', () => {
     await expect.poll(() => cards.first().locator('.bar-row').count()).toBe(5);
     // Both pictures are in before the screenshot.
     await expect
-      .poll(() => page.locator('[data-testid=candidate] img.card-img').count(), { timeout: 60_000 })
+      .poll(
+        () =>
+          page
+            .locator('[data-testid=candidate] img.card-img')
+            .evaluateAll(
+              (list) =>
+                list.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0)
+                  .length,
+            ),
+        { timeout: 60_000 },
+      )
       .toBe(2);
     await page.screenshot({ path: join(shots, 'flow-3-round.png') });
     // 4. Compare the two beside the reference; zoom in one pane and every pane follows.
@@ -268,7 +278,17 @@ describe('the web studio in Chromium', () => {
       .toBe('done');
     // Both pictures are in before the screenshot.
     await expect
-      .poll(() => page.locator('[data-testid=candidate] img.card-img').count(), { timeout: 60_000 })
+      .poll(
+        () =>
+          page
+            .locator('[data-testid=candidate] img.card-img')
+            .evaluateAll(
+              (list) =>
+                list.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0)
+                  .length,
+            ),
+        { timeout: 60_000 },
+      )
       .toBe(2);
     await page.screenshot({ path: join(shots, 'flow-6-next-round.png') });
     // 7. The session in history, with the brief diff, and found by score.
