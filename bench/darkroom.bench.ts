@@ -19,7 +19,7 @@ import { grades } from '../src/brief/index.js';
 import { createLocalEngine } from '../src/engines/index.js';
 import { readImage } from '../src/image/index.js';
 import { createPromptCompiler } from '../src/prompt/index.js';
-import { direct, exampleReferencePhoto } from '../src/studio/index.js';
+import { direct, exampleReferencePhoto, openStudioLibrary } from '../src/studio/index.js';
 import { createVision, createVisionRuntime } from '../src/vision/index.js';
 import { readBriefFile, exampleBriefsDirectory } from '../src/brief/index.js';
 import { figure, median, sample, type BenchResult } from './harness.js';
@@ -77,8 +77,10 @@ export async function benchDarkroom(): Promise<BenchResult> {
   const brief = await readBriefFile(join(exampleBriefsDirectory(), 'pastry-chef-window.yaml'));
   const outDir = await mkdtemp(join(tmpdir(), 'portraitist-bench-'));
   const engine = createLocalEngine({ vision });
+  const library = openStudioLibrary({ ephemeral: true });
   const started = performance.now();
   await direct({
+    library,
     brief: validateBrief(brief),
     briefSource: 'pastry-chef-window.yaml',
     references: [{ role: 'identity', ...example }],
@@ -91,6 +93,7 @@ export async function benchDarkroom(): Promise<BenchResult> {
   });
   const directSeconds = (performance.now() - started) / 1000;
   await engine.dispose();
+  await library.close();
   vision.dispose();
   return {
     bench: 'darkroom',

@@ -1,5 +1,6 @@
 // The HTTP layer's own cost: a request through createApp (in-process and over a socket) against
-// the use case called directly, p50/p99 in one run; and the studio's first page load in Chromium.
+// the use case called directly, p50/p99 in one run; the studio's first page load in Chromium; and
+// how late a round's progress reaches a client over Server-Sent Events (engine callback → client).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,13 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { readExampleBriefs } from '../src/brief/index.js';
-import {
-  createApp,
-  createMemoryBlobStore,
-  createStudioApi,
-  startServer,
-} from '../src/server/index.js';
-import { chromiumArgs, findChromium } from '../src/testing/index.js';
+import { createApp, createStudioApi, startServer } from '../src/server/index.js';
+import { engineConfigSchema, openLibrary } from '../src/studio/index.js';
+import { chromiumArgs, findChromium, startFakeComfy } from '../src/testing/index.js';
 import { figure, median, sample, type BenchResult, type Figure } from './harness.js';
 
 function percentile(values: readonly number[], p: number): number {
@@ -54,8 +51,84 @@ async function firstPageLoad(url: string): Promise<number[] | string> {
   }
 }
 
+/**
+ * Runs rounds on the fake ComfyUI (sampling steps 25 ms apart, previews on) through the real server
+ * and reads their events over a socket: each event's `at` (when the round emitted it, right in the
+ * engine's progress callback) against when the client parsed it. Same process, same clock.
+ */
+async function sseLatency(): Promise<{ all: number[]; steps: number; previews: number }> {
+  const comfy = await startFakeComfy({ stepMs: 25, previews: true });
+  const folder = await mkdtemp(join(tmpdir(), 'portraitist-bench-sse-'));
+  const library = openLibrary({ folder });
+  const api = createStudioApi({
+    blobs: library.blobs,
+    store: library.store,
+    engineConfig: engineConfigSchema.parse({ engine: 'comfyui', comfyui: { url: comfy.url } }),
+  });
+  const server = await startServer({ api, port: 0 });
+  const url = `http://127.0.0.1:${server.port}`;
+  const all: number[] = [];
+  let steps = 0;
+  let previews = 0;
+  try {
+    const brief = (await readExampleBriefs()).find((e) => e.brief.references.length === 0)?.brief;
+    const post = async (path: string, json: unknown) =>
+      (await (
+        await fetch(`${url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(json),
+        })
+      ).json()) as { id: string; round: { id: string } };
+    const session = await post('/api/sessions', { brief });
+    for (let r = 0; r < 3; r++) {
+      const { round } = await post(`/api/sessions/${session.id}/rounds`, { count: 2 });
+      const response = await fetch(`${url}/api/rounds/${round.id}/events`);
+      // Events emitted before the client connected are replayed to it: those are not latency.
+      const connected = Date.now();
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (let finished = false; !finished;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffer += value;
+        const received = Date.now();
+        let end = buffer.indexOf('\n\n');
+        while (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          end = buffer.indexOf('\n\n');
+          const line = block.split('\n').find((l) => l.startsWith('data: '));
+          if (line === undefined) continue;
+          const event = JSON.parse(line.slice(6)) as {
+            type: string;
+            at: number;
+            step?: number;
+            preview?: unknown;
+          };
+          if (event.type === 'progress' && event.step !== undefined && event.at >= connected) {
+            all.push(received - event.at);
+            steps += 1;
+            if (event.preview !== undefined) previews += 1;
+          }
+          if (event.type === 'finished') finished = true;
+        }
+      }
+    }
+  } finally {
+    await server.close();
+    await api.dispose();
+    await library.store.close();
+    await comfy.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+  return { all, steps, previews };
+}
+
 export async function benchServer(): Promise<BenchResult> {
-  const api = createStudioApi({ blobs: createMemoryBlobStore() });
+  const folder = await mkdtemp(join(tmpdir(), 'portraitist-bench-library-'));
+  const library = openLibrary({ folder });
+  const api = createStudioApi({ blobs: library.blobs, store: library.store });
   const app = createApp({ api });
   const [example] = await readExampleBriefs();
   if (example === undefined) throw new Error('no example briefs');
@@ -101,8 +174,11 @@ export async function benchServer(): Promise<BenchResult> {
   } finally {
     await server.close();
     await api.dispose();
+    await library.store.close();
     await rm(webRoot, { recursive: true, force: true });
+    await rm(folder, { recursive: true, force: true });
   }
+  const sse = await sseLatency();
 
   figures.push(
     figure('compile, use case called directly p50', median(direct), 'ms'),
@@ -122,6 +198,8 @@ export async function benchServer(): Promise<BenchResult> {
     ),
     figure('health via app.request p50', median(health), 'ms'),
     figure('health via app.request p99', percentile(health, 99), 'ms'),
+    figure('SSE progress event, engine callback to client p50', median(sse.all), 'ms'),
+    figure('SSE progress event, engine callback to client p99', percentile(sse.all, 99), 'ms'),
   );
   if (typeof load !== 'string') {
     figures.push(
@@ -131,6 +209,13 @@ export async function benchServer(): Promise<BenchResult> {
   return {
     bench: 'server',
     figures,
-    ...(typeof load === 'string' ? { details: { firstPageLoad: load } } : {}),
+    details: {
+      sseEvents: sse.steps,
+      ssePreviews: sse.previews,
+      // No darkroom preview route exists yet (the Darkroom tab is not built), so its latency on a
+      // 1 MP reference is not measured here; bench/darkroom.bench.ts measures the engine itself.
+      darkroomPreview: 'not measured: the server has no darkroom preview route',
+      ...(typeof load === 'string' ? { firstPageLoad: load } : {}),
+    },
   };
 }

@@ -1,20 +1,26 @@
-// `portraitist direct`: the main job — references, compile, generate, critique, rank, write, and
-// with --rounds, nudge and go again.
+// `portraitist direct`: the main job — references, compile, generate, critique, rank, and with
+// --rounds, nudge and go again — run into the library (default ~/.portraitist), with the out/
+// files written at the end as the session's export. `--resume <session>` continues a run that
+// crashed or was stopped with Ctrl-C.
 import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { readBriefFile } from '../brief/index.js';
+import { readBriefFile, type Brief } from '../brief/index.js';
 import { PortraitistError } from '../errors/index.js';
 import {
   candidateCount,
   direct,
   engineTarget,
   exampleReferencePhoto,
+  libraryFolder,
+  loadDirectSession,
   openEngine,
+  openStudioLibrary,
   provenanceModes,
   resolveEngineConfig,
   resolveReferences,
   targetFor,
+  type OpenedLibrary,
 } from '../studio/index.js';
 import { addEngineOptions } from './engine-options.js';
 import {
@@ -39,15 +45,35 @@ const directFlags = z.object({
   provenance: z.enum(provenanceModes).default('hashed'),
   force: z.boolean().optional(),
   json: z.boolean().optional(),
+  resume: z.string().min(1).optional(),
+  library: z.union([z.string().min(1), z.boolean()]).optional(),
 });
+
+/** `--library <folder>`, PORTRAITIST_LIBRARY or ~/.portraitist; `--no-library`: a throwaway one. */
+export function openCliLibrary(io: CliIo, flag: string | boolean | undefined): OpenedLibrary {
+  if (flag === false) return openStudioLibrary({ ephemeral: true });
+  const folder = libraryFolder(typeof flag === 'string' ? flag : undefined, io.env, io.homedir);
+  return openStudioLibrary({ folder: resolve(io.cwd, folder) });
+}
+
+/** Adds the library flags to a command. */
+export function addLibraryOption(command: Command, withNoLibrary: boolean): Command {
+  command.option(
+    '--library <folder>',
+    'the library folder (default $PORTRAITIST_LIBRARY or ~/.portraitist)',
+  );
+  if (withNoLibrary)
+    command.option('--no-library', 'keep nothing in the library: write only the files');
+  return command;
+}
 
 /** Adds the direct command. */
 export function registerDirect(program: Command, io: CliIo): void {
-  addEngineOptions(program.command('direct'))
+  const command = addEngineOptions(program.command('direct'))
     .description(
       'the main job: generate candidates for a brief, critique, rank, report, and nudge for more rounds',
     )
-    .argument('<brief>', 'brief file (YAML or JSON)')
+    .argument('[brief]', 'brief file (YAML or JSON); not with --resume')
     .option(
       '--reference <photo>',
       'a reference photo, or role=photo (identity, pose, expression, lighting, palette, style); repeatable',
@@ -57,7 +83,7 @@ export function registerDirect(program: Command, io: CliIo): void {
     .option('--rounds <r>', 'rounds: apply the top nudges and go again until the brief is met', '1')
     .option(
       '--out <dir>',
-      'where to write candidates, contact sheets and the report (default out/<brief name>)',
+      'where to export candidates, contact sheets and the report (default out/<brief name>)',
     )
     .option('--seed <seed>', 'seed of the first candidate')
     .option('--goal <score>', 'overall score (0..1) at which the brief counts as met', '0.8')
@@ -68,97 +94,166 @@ export function registerDirect(program: Command, io: CliIo): void {
       'hashed',
     )
     .option('--force', 'replace the files of an earlier run in --out')
-    .option('--json', 'print the report as JSON')
-    .action(async (briefFile: string, rawFlags: unknown) => {
+    .option('--resume <session>', 'continue a session that crashed or was stopped')
+    .option('--json', 'print the report as JSON');
+  addLibraryOption(command, true).action(
+    async (briefFile: string | undefined, rawFlags: unknown) => {
       const flags = parseFlags(directFlags, rawFlags);
       const json = flags.json === true;
-      const config = await resolveEngineConfig(flags, io.env, io.cwd);
-      const { rounds, goal } = flags;
-      const extra = (flags.reference ?? []).map((value) => referenceFlag(value, io.cwd, false));
-      const briefPath = resolve(io.cwd, briefFile);
-      const resolved = await resolveReferences({
-        brief: await readBriefFile(briefPath),
-        briefPath,
-        extra,
-      });
-      const { brief } = resolved;
-      const references = [...resolved.references];
-      let usedExample = false;
-      if (references.length === 0 && config.engine === 'local') {
-        const example = await exampleReferencePhoto();
-        references.push({ role: 'identity', image: example.image, source: example.source });
-        usedExample = true;
-      }
-      const outDir = resolve(io.cwd, flags.out ?? `out/${basename(briefFile, extname(briefFile))}`);
-      const style = styleFor(io, 'stderr');
-      const live = !json && io.stderr.isTTY === true;
-      const session = await openEngine(config, { withVision: true });
-      const { engine, vision } = session;
-      // Ctrl-C cancels: a remote engine interrupts its running job and drops the queued ones.
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      try {
-        if (vision === undefined) throw new PortraitistError('INTERNAL', 'vision not loaded');
-        const count = candidateCount(
-          engine.describe(),
-          brief,
-          flags.count === undefined ? undefined : { value: flags.count, field: 'count' },
-        );
-        const target = targetFor(engine, brief, flags.target);
-        if (!json) {
-          writeLine(
-            io.stderr,
-            `directing ${brief.title ?? basename(briefFile)} · ${engineTarget(config)} · ${count} candidate${count === 1 ? '' : 's'} × up to ${rounds} round${rounds === 1 ? '' : 's'}${usedExample ? ' · reference: the bundled example photo' : ''}`,
-          );
-        }
-        let lastLine = '';
-        const result = await direct({
-          signal: controller.signal,
-          brief,
-          briefSource: basename(briefFile),
-          references,
-          engine,
-          vision,
-          target,
-          count,
-          rounds,
-          outDir,
-          goal,
-          ...(flags.seed === undefined ? {} : { seed: flags.seed }),
-          stripMetadata: flags.stripMetadata === true,
-          provenance: flags.provenance,
-          force: flags.force === true,
-          onProgress: (p) => {
-            if (json) return;
-            const line = `round ${p.round}/${p.rounds} · ${p.stage} ${p.done}/${p.total}${p.detail === undefined ? '' : ` · ${p.detail}`}`;
-            if (live) io.stderr.write(`\r${style.dim(line.padEnd(72).slice(0, 72))}`);
-            else if (p.stage !== lastLine.split(' ')[3]) writeLine(io.stderr, style.dim(line));
-            lastLine = line;
-          },
+      if ((briefFile === undefined) === (flags.resume === undefined))
+        throw new PortraitistError('USAGE', 'direct needs a brief file or --resume <session>', {
+          issues: [
+            {
+              path: 'brief',
+              message:
+                flags.resume === undefined
+                  ? 'expected a brief file or --resume <session>'
+                  : 'expected no brief file with --resume (the session keeps its brief)',
+            },
+          ],
         });
-        if (live) io.stderr.write('\n');
-        if (json) writeJson(io, { ...result, outDir });
-        else {
-          const out = styleFor(io);
-          writeLine(io.stdout, out.bold(`${result.title}`));
-          for (const round of result.rounds) {
-            writeLine(io.stdout, `  round ${round.round}: ${round.summary}`);
-            for (const nudge of round.nudgesApplied)
-              writeLine(io.stdout, `    ${out.warn('→')} ${nudge.message}`);
-          }
-          writeLine(
-            io.stdout,
-            `  best: ${result.best.file} at ${Math.round(result.best.overall * 100)}% ${result.metGoal ? out.ok('(meets the brief)') : `(goal ${Math.round(goal * 100)}%)`}`,
-          );
-          writeLine(
-            io.stdout,
-            `  wrote ${outDir}/: candidates, contact sheets, best.png, report.md, report.json`,
-          );
-        }
+      if (flags.resume !== undefined && flags.library === false)
+        throw new PortraitistError('USAGE', '--resume reads the library', {
+          issues: [
+            { path: 'library', message: 'expected a library to resume from, not --no-library' },
+          ],
+        });
+      const library = openCliLibrary(io, flags.library);
+      try {
+        await run(io, flags, briefFile, library, json);
       } finally {
-        process.removeListener('SIGINT', onSignal);
-        await session.dispose();
+        await library.close();
       }
+    },
+  );
+}
+
+async function run(
+  io: CliIo,
+  flags: z.output<typeof directFlags>,
+  briefFile: string | undefined,
+  library: OpenedLibrary,
+  json: boolean,
+): Promise<void> {
+  const stored =
+    flags.resume === undefined ? undefined : await loadDirectSession(library, flags.resume);
+  const config = await resolveEngineConfig(
+    stored === undefined ? flags : { ...flags, engine: stored.settings.engine },
+    io.env,
+    io.cwd,
+  );
+  let brief: Brief;
+  let briefSource: string;
+  const references = [...(stored?.references ?? [])];
+  let usedExample = false;
+  if (stored !== undefined) {
+    brief = stored.brief;
+    briefSource = stored.settings.briefSource;
+  } else {
+    const file = briefFile ?? '';
+    const extra = (flags.reference ?? []).map((value) => referenceFlag(value, io.cwd, false));
+    const briefPath = resolve(io.cwd, file);
+    const resolved = await resolveReferences({
+      brief: await readBriefFile(briefPath),
+      briefPath,
+      extra,
     });
+    brief = resolved.brief;
+    briefSource = basename(file);
+    references.push(...resolved.references);
+    if (references.length === 0 && config.engine === 'local') {
+      const example = await exampleReferencePhoto();
+      references.push({ role: 'identity', image: example.image, source: example.source });
+      usedExample = true;
+    }
+  }
+  const outDir = resolve(io.cwd, flags.out ?? `out/${basename(briefSource, extname(briefSource))}`);
+  const style = styleFor(io, 'stderr');
+  const live = !json && io.stderr.isTTY === true;
+  const session = await openEngine(config, { withVision: true });
+  const { engine, vision } = session;
+  // Ctrl-C cancels: a remote engine interrupts its running job; the round stays resumable.
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    if (vision === undefined) throw new PortraitistError('INTERNAL', 'vision not loaded');
+    const count =
+      stored?.settings.count ??
+      candidateCount(
+        engine.describe(),
+        brief,
+        flags.count === undefined ? undefined : { value: flags.count, field: 'count' },
+      );
+    const target = targetFor(engine, brief, stored?.settings.target ?? flags.target);
+    const rounds = stored?.settings.rounds ?? flags.rounds;
+    const goal = stored?.settings.goal ?? flags.goal;
+    const seed = stored?.settings.seed ?? flags.seed;
+    if (!json) {
+      writeLine(
+        io.stderr,
+        `${stored === undefined ? 'directing' : 'resuming'} ${brief.title ?? briefSource} · ${engineTarget(config)} · ${count} candidate${count === 1 ? '' : 's'} × up to ${rounds} round${rounds === 1 ? '' : 's'}${usedExample ? ' · reference: the bundled example photo' : ''}`,
+      );
+    }
+    let lastStage = '';
+    const result = await direct({
+      library,
+      ...(flags.resume === undefined ? {} : { session: flags.resume }),
+      signal: controller.signal,
+      brief,
+      briefSource,
+      references,
+      engine,
+      vision,
+      target,
+      count,
+      rounds,
+      outDir,
+      goal,
+      ...(seed === undefined ? {} : { seed }),
+      stripMetadata: stored?.settings.stripMetadata ?? flags.stripMetadata === true,
+      provenance: stored?.settings.provenance ?? flags.provenance,
+      force: flags.force === true,
+      onSession: (id) => {
+        if (!json && !library.ephemeral) writeLine(io.stderr, `session ${id} in ${library.folder}`);
+      },
+      onProgress: (p) => {
+        if (json) return;
+        const line = `round ${p.round}/${p.rounds} · ${p.stage} ${p.done}/${p.total}${p.detail === undefined ? '' : ` · ${p.detail}`}`;
+        if (live) io.stderr.write(`\r${style.dim(line.padEnd(72).slice(0, 72))}`);
+        else if (p.stage !== lastStage) writeLine(io.stderr, style.dim(line));
+        lastStage = p.stage;
+      },
+    });
+    if (live) io.stderr.write('\n');
+    if (json)
+      writeJson(io, { ...result, outDir, library: library.ephemeral ? null : library.folder });
+    else {
+      const out = styleFor(io);
+      writeLine(io.stdout, out.bold(`${result.title}`));
+      for (const round of result.rounds) {
+        if (round.taste !== undefined)
+          writeLine(io.stdout, `  round ${round.round}: ${round.taste}`);
+        writeLine(io.stdout, `  round ${round.round}: ${round.summary}`);
+        for (const nudge of round.nudgesApplied)
+          writeLine(io.stdout, `    ${out.warn('→')} ${nudge.message}`);
+      }
+      writeLine(
+        io.stdout,
+        `  best: ${result.best.file} at ${Math.round(result.best.overall * 100)}% ${result.metGoal ? out.ok('(meets the brief)') : `(goal ${Math.round(goal * 100)}%)`}`,
+      );
+      writeLine(
+        io.stdout,
+        `  wrote ${outDir}/: candidates, contact sheets, best.png, report.md, report.json, session.json`,
+      );
+      if (!library.ephemeral)
+        writeLine(
+          io.stdout,
+          `  session ${result.sessionId} (portraitist sessions show ${result.sessionId})`,
+        );
+    }
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    await session.dispose();
+  }
 }

@@ -24,6 +24,7 @@ import {
   referenceFlag,
   wholeNumberFlag,
 } from './flags.js';
+import { openCliLibrary } from './direct.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 
 const generateFlags = z.object({
@@ -36,6 +37,7 @@ const generateFlags = z.object({
   provenance: z.enum(provenanceModes).default('hashed'),
   force: z.boolean().optional(),
   json: z.boolean().optional(),
+  library: z.union([z.string().min(1), z.boolean()]).optional(),
 });
 
 /** One progress line: candidate count, stage, node, sampling step and a bar for the fraction. */
@@ -73,6 +75,11 @@ export function registerGenerate(program: Command, io: CliIo): void {
     )
     .option('--force', 'overwrite candidate files that exist in --out')
     .option('--json', 'print what was written as JSON')
+    .option(
+      '--library <folder>',
+      'the library folder (default $PORTRAITIST_LIBRARY or ~/.portraitist)',
+    )
+    .option('--no-library', 'keep nothing in the library: write only the files')
     .action(async (briefFile: string, rawFlags: unknown) => {
       const flags = parseFlags(generateFlags, rawFlags);
       const json = flags.json === true;
@@ -89,7 +96,13 @@ export function registerGenerate(program: Command, io: CliIo): void {
         io.cwd,
         flags.out ?? join('out', basename(briefFile, extname(briefFile)), 'generate'),
       );
-      const session = await openEngine(config, { withVision: engineNeedsVision(config, brief) });
+      const library = flags.library === false ? undefined : openCliLibrary(io, flags.library);
+      const session = await openEngine(config, {
+        withVision: engineNeedsVision(config, brief),
+      }).catch(async (error: unknown) => {
+        await library?.close();
+        throw error;
+      });
       const { engine } = session;
       const controller = new AbortController();
       const onSignal = () => controller.abort();
@@ -116,6 +129,7 @@ export function registerGenerate(program: Command, io: CliIo): void {
           provenance: flags.provenance,
           force: flags.force === true,
           signal: controller.signal,
+          ...(library === undefined ? {} : { library, briefSource: basename(briefFile) }),
           onStart: () => {
             if (!json)
               writeLine(
@@ -140,7 +154,14 @@ export function registerGenerate(program: Command, io: CliIo): void {
           engine: w.engine,
           ms: w.ms,
         }));
-        if (json) writeJson(io, { engine: engine.id, target, outDir, candidates: entries });
+        if (json)
+          writeJson(io, {
+            engine: engine.id,
+            target,
+            outDir,
+            library: library?.folder ?? null,
+            candidates: entries,
+          });
         else {
           for (const entry of entries) writeLine(io.stdout, `${entry.file}  seed ${entry.seed}`);
           writeLine(
@@ -152,7 +173,11 @@ export function registerGenerate(program: Command, io: CliIo): void {
         }
       } finally {
         process.removeListener('SIGINT', onSignal);
-        await session.dispose();
+        try {
+          await session.dispose();
+        } finally {
+          await library?.close();
+        }
       }
     });
 }

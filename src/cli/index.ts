@@ -1,5 +1,6 @@
 // The `portraitist` command line. Every command takes --json; errors are one line and a
 // non-zero exit code (see errors.ts for the codes).
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
@@ -27,6 +28,7 @@ import { registerDarkroom } from './darkroom.js';
 import { registerDirect } from './direct.js';
 import { registerGenerate } from './generate.js';
 import { registerServe } from './serve.js';
+import { registerSessions } from './sessions.js';
 import { reportError, exitCodes } from './errors.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 import { formatCompiledPrompt } from './prompt-report.js';
@@ -59,7 +61,13 @@ function byLine<T extends { line?: number; column?: number }>(issues: readonly T
 }
 
 function defaultIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+    homedir: homedir(),
+  };
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -232,6 +240,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   registerDirect(program, io);
   registerDarkroom(program, io);
   registerServe(program, io);
+  registerSessions(program, io);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -7,6 +7,8 @@ export interface CliIo {
   readonly stderr: Pick<Writable, 'write'> & { isTTY?: boolean };
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The home folder the default library lives under (`~/.portraitist`). */
+  readonly homedir: string;
 }
 
 /** Terminal styling that switches off for pipes, NO_COLOR and --json. */

@@ -5,6 +5,7 @@ import { progressBar } from './progress.js';
 function capture(isTTY: boolean): { io: CliIo; text: () => string } {
   let text = '';
   const io: CliIo = {
+    homedir: '/nonexistent-home',
     stdout: { write: () => true },
     stderr: {
       write: (chunk: string | Uint8Array) => ((text += String(chunk)), true),

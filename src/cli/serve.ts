@@ -1,8 +1,9 @@
 // `portraitist serve`: the HTTP API and the web studio, on 127.0.0.1 unless told otherwise.
 import type { Command } from 'commander';
 import { PortraitistError } from '../errors/index.js';
+import { resolve } from 'node:path';
+import { defaultLibraryFolder, openLibrary, resolveEngineConfig } from '../studio/index.js';
 import {
-  createMemoryBlobStore,
   createStudioApi,
   defaultWebRoot,
   startServer,
@@ -16,6 +17,7 @@ export interface ServeFlags {
   port?: string;
   token?: string;
   allowHost?: string[];
+  library?: string;
   json?: boolean;
 }
 
@@ -50,7 +52,18 @@ export async function serveCommand(
     });
   }
   const token = flags.token ?? io.env['PORTRAITIST_TOKEN'];
-  const api = createStudioApi({ blobs: createMemoryBlobStore() });
+  // Sessions, rounds, candidates and their images live in the library folder (SQLite + blobs).
+  const folder =
+    flags.library === undefined ? defaultLibraryFolder(io.homedir) : resolve(io.cwd, flags.library);
+  const library = openLibrary({ folder });
+  // Engine servers and keys are the operator's: the config file and the environment, never a request.
+  const engineConfig = await resolveEngineConfig({}, io.env, io.cwd).catch(
+    async (error: unknown) => {
+      await library.store.close();
+      throw error;
+    },
+  );
+  const api = createStudioApi({ blobs: library.blobs, store: library.store, engineConfig });
   const webRoot = defaultWebRoot();
   const server = await startServer({
     api,
@@ -67,6 +80,7 @@ export async function serveCommand(
         host: server.host,
         port: server.port,
         studio: webRoot !== undefined,
+        library: folder,
       });
     } else {
       const style = styleFor(io);
@@ -96,6 +110,7 @@ export async function serveCommand(
   } finally {
     await server.close();
     await api.dispose();
+    await library.store.close();
   }
 }
 
@@ -117,6 +132,7 @@ export function registerServe(program: Command, io: CliIo): void {
       'another Host name the server answers to (behind a proxy); repeatable',
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option('--library <folder>', 'library folder (default ~/.portraitist)')
     .option('--json', 'print the address as JSON')
     .action((flags: ServeFlags) => serveCommand(flags, io));
 }

@@ -1,5 +1,8 @@
 // For the CLI's tests only (left out of the build): runs the real CLI in-process with captured
 // output, as a terminal would see it when `stderrIsTerminal` is set.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from './index.js';
 import type { CliIo } from './io.js';
 
@@ -13,7 +16,12 @@ export interface CliRun {
 export async function runCli(
   argv: string[],
   cwd: string = process.cwd(),
-  options: { stderrIsTerminal?: boolean; env?: Readonly<Record<string, string>> } = {},
+  options: {
+    stderrIsTerminal?: boolean;
+    env?: Readonly<Record<string, string>>;
+    /** Default: a fresh temp folder, so tests never touch the real ~/.portraitist. */
+    homedir?: string;
+  } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -25,6 +33,7 @@ export async function runCli(
     },
     cwd,
     env: options.env ?? {},
+    homedir: options.homedir ?? mkdtempSync(join(tmpdir(), 'portraitist-home-')),
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };

@@ -147,6 +147,13 @@ export const migrations: readonly Migration[] = [
     sqlite: searchIndexes('DESC'),
     postgres: searchIndexes('DESC NULLS LAST'),
   },
+  {
+    // What a run needs to be resumed (rounds, count, target, goal, engine, seed...), as JSON.
+    version: 3,
+    name: 'session run settings',
+    sqlite: 'ALTER TABLE sessions ADD COLUMN settings TEXT;',
+    postgres: 'ALTER TABLE sessions ADD COLUMN settings JSON;',
+  },
 ];
 
 /** The newest schema version this build knows. */

@@ -165,14 +165,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async createSession(input) {
       const { title } = checkInput(sessionInput, input, 'session');
       const brief = toJsonText(input.brief, 'brief');
+      const settings = input.settings === undefined ? null : toJsonText(input.settings, 'settings');
       const id = newId();
       const at = clock();
       return transaction(async (client) => {
         const row = await one(
           client,
-          `INSERT INTO sessions (id, title, created_at, updated_at, latest_brief_version)
-           VALUES ($1, $2, $3, $3, 1) RETURNING *`,
-          [id, title, at],
+          `INSERT INTO sessions (id, title, created_at, updated_at, latest_brief_version, settings)
+           VALUES ($1, $2, $3, $3, 1, $4) RETURNING *`,
+          [id, title, at, settings],
         );
         await client.query(
           'INSERT INTO brief_versions (session_id, version, brief, note, created_at) VALUES ($1, 1, $2, NULL, $3)',

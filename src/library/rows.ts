@@ -70,6 +70,7 @@ export function rowMappers(dialect: Dialect): RowMappers {
     created_at: time,
     updated_at: time,
     latest_brief_version: int,
+    settings: json.nullable().optional(),
   });
   const briefVersion = z.object({
     session_id: z.string(),
@@ -147,6 +148,7 @@ export function rowMappers(dialect: Dialect): RowMappers {
         createdAt: r.created_at,
         updatedAt: r.updated_at,
         latestBriefVersion: r.latest_brief_version,
+        settings: r.settings ?? null,
       };
     },
     briefVersion(row) {

@@ -156,12 +156,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       run(() => {
         const { title } = checkInput(sessionInput, input, 'session');
         const brief = toJsonText(input.brief, 'brief');
+        const settings =
+          input.settings === undefined ? null : toJsonText(input.settings, 'settings');
         const id = newId();
         const at = now();
         db.transaction(() => {
           prep(
-            'INSERT INTO sessions (id, title, created_at, updated_at, latest_brief_version) VALUES (?, ?, ?, ?, 1)',
-          ).run(id, title, at, at);
+            'INSERT INTO sessions (id, title, created_at, updated_at, latest_brief_version, settings) VALUES (?, ?, ?, ?, 1, ?)',
+          ).run(id, title, at, at, settings);
           prep(
             'INSERT INTO brief_versions (session_id, version, brief, note, created_at) VALUES (?, 1, ?, NULL, ?)',
           ).run(id, brief, at);

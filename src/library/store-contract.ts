@@ -137,6 +137,24 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         await expectCode(store.createSession({ title: '', brief }), 'LIBRARY_INVALID', 'title');
       }));
 
+    it("keeps a session's run settings exactly, and null when none were given", () =>
+      withStore(async (store) => {
+        const settings = {
+          rounds: 3,
+          count: 2,
+          target: 'sdxl',
+          goal: 0.8,
+          engine: 'comfyui',
+          seed: 7.5e3,
+        };
+        const s = await store.createSession({ title: 'resumable', brief, settings });
+        expect(s.settings).toEqual(settings);
+        expect((await store.getSession(s.id))?.settings).toEqual(settings);
+        const plain = await store.createSession({ title: 'plain', brief });
+        expect(plain.settings).toBeNull();
+        expect((await store.listSessions()).map((x) => x.settings)).toEqual([null, settings]);
+      }));
+
     it('numbers brief versions 1..n per session, keeps notes, and diffs them by path', () =>
       withStore(async (store) => {
         const s = await store.createSession({ title: 'versions', brief });

@@ -45,6 +45,8 @@ export interface SessionRecord {
   readonly updatedAt: Date;
   /** The newest brief version's number (1 after createSession). */
   readonly latestBriefVersion: number;
+  /** The run settings kept with the session (JSON, e.g. what a resume needs), or null. */
+  readonly settings: unknown;
 }
 
 /** One version of a session's brief; versions are numbered 1..n per session. */
@@ -178,8 +180,12 @@ export interface CandidateQuery {
 
 /** The library of sessions: SQLite on one machine, PostgreSQL at scale; one contract suite. */
 export interface Store {
-  /** Creates a session with its brief as version 1. */
-  createSession(input: { title: string; brief: unknown }): Promise<SessionRecord>;
+  /** Creates a session with its brief as version 1 (and its run settings, JSON, when given). */
+  createSession(input: {
+    title: string;
+    brief: unknown;
+    settings?: unknown;
+  }): Promise<SessionRecord>;
   /** A session with its versions, references, rounds and candidates, or undefined. */
   getSession(id: string): Promise<SessionDetail | undefined>;
   /** Sessions, most recently updated first. */

@@ -1,10 +1,13 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLibrary, type Library } from '../studio/index.js';
 import { onePixelPng, pngBomb, readFixture } from '../testing/index.js';
 import {
   createApp,
-  createMemoryBlobStore,
   createStudioApi,
   routeTable,
   startServer,
@@ -15,16 +18,22 @@ import {
 // One studio API for the file: the tokenizer and the vision models load once.
 let api: StudioApi;
 let photo: Uint8Array;
+let library: Library;
+let folder: string;
 const document = studioOpenApi();
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 ajv.addSchema({ ...document, $id: 'openapi' });
 
 beforeAll(async () => {
-  api = createStudioApi({ blobs: createMemoryBlobStore() });
+  folder = await mkdtemp(join(tmpdir(), 'portraitist-api-'));
+  library = openLibrary({ folder });
+  api = createStudioApi({ blobs: library.blobs, store: library.store });
   photo = await readFixture('soft-smile');
 });
 afterAll(async () => {
   await api.dispose();
+  await library.store.close();
+  await rm(folder, { recursive: true, force: true });
 });
 
 type Operation = {
@@ -267,8 +276,183 @@ describe('the API in-process', () => {
   it('answers 404 with a code for a blob that is not stored', async () => {
     const missing = await call(app(), 'GET', `/api/blobs/${'0'.repeat(64)}`);
     expect(missing.status).toBe(404);
-    expect(missing.json.error.code).toBe('NOT_FOUND');
+    expect(missing.json.error.code).toBe('BLOB_NOT_FOUND');
   });
+});
+
+/** Reads Server-Sent Events until `finished`; returns them parsed. */
+async function readEvents(response: Response): Promise<Answer[]> {
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter((block) => block.includes('data: '))
+    .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 6)) as Answer);
+}
+
+describe('sessions, rounds, candidates, picks and search', () => {
+  const app = () => createApp({ api });
+
+  it('creates a session from a brief, lists it, and shows brief versions with their diffs', async () => {
+    const created = await call(app(), 'POST', '/api/sessions', { json: { brief } });
+    expect(created.status).toBe(201);
+    expect(created.json.title).toMatch(/retired boxer/);
+    const list = await call(app(), 'GET', '/api/sessions');
+    expect(list.json.sessions.map((s: Answer) => s.id)).toContain(created.json.id);
+    // The session keeps the brief as validated (defaults filled in); v2 changes one field.
+    const v1 = (await library.store.getBriefVersion(created.json.id, 1))?.brief as Answer;
+    await library.store.addBriefVersion(
+      created.json.id,
+      { ...v1, light: { ...v1['light'], rig: 'rembrandt' } },
+      'softer light',
+    );
+    const detail = await call(app(), 'GET', `/api/sessions/${created.json.id}`);
+    expect(detail.json.briefVersions).toHaveLength(2);
+    expect(detail.json.briefVersions[0].changes).toEqual([]);
+    expect(detail.json.briefVersions[1].changes).toEqual([
+      { path: 'light.rig', kind: 'changed', before: 'split', after: 'rembrandt' },
+    ]);
+    const missing = await call(app(), 'GET', '/api/sessions/nope');
+    expect(missing.status).toBe(404);
+    expect(missing.json.error.issues[0].path).toBe('id');
+    const bad = await call(app(), 'POST', '/api/sessions', {
+      json: { brief: { version: 1, subject: {} } },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.json.error.issues.map((i: Answer) => i.path)).toContain('subject.description');
+  });
+
+  it("lists a round's candidates with pillar scores and flags, picks them, and finds them by score", async () => {
+    const session = await library.store.createSession({ title: 'picks', brief });
+    const round = await library.store.startRound(session.id, {
+      briefVersion: 1,
+      engine: 'local',
+      count: 2,
+      seed: 7,
+      nudges: [],
+    });
+    const image = await library.blobs.put(photo);
+    const card = (expression: number) => ({
+      source: 'c',
+      overall: expression,
+      pillars: [
+        {
+          pillar: 'expression',
+          wanted: 'determined',
+          measured: 'neutral',
+          score: expression,
+          reason: 'r',
+          details: {},
+        },
+      ],
+      flags: expression < 0.5 ? ['soft-eyes'] : [],
+      nudges: [],
+    });
+    for (const [index, expression] of [0.9, 0.3].entries())
+      await library.store.addCandidate(round.id, {
+        index,
+        engine: 'local',
+        seed: 7 + index,
+        parameters: {},
+        provenance: {},
+        image,
+        scorecard: card(expression),
+        scores: { expression, overall: expression },
+      });
+    const { json } = await call(app(), 'GET', `/api/rounds/${round.id}/candidates`);
+    expect(json.candidates.map((c: Answer) => c.scores.expression)).toEqual([0.9, 0.3]);
+    expect(json.candidates[1].flags).toEqual(['soft-eyes']);
+    expect(json.candidates[0].pillars[0]).toMatchObject({ pillar: 'expression', score: 0.9 });
+    const first = json.candidates[0].id as string;
+    const picked = await call(app(), 'POST', `/api/candidates/${first}/pick`, {
+      json: { verdict: 'pick', stars: 4, note: 'the eyes' },
+    });
+    expect(picked.json.pick).toMatchObject({ verdict: 'pick', stars: 4, note: 'the eyes' });
+    const cleared = await call(app(), 'POST', `/api/candidates/${first}/pick`, {
+      json: { stars: null },
+    });
+    expect(cleared.json.pick).toMatchObject({ verdict: 'pick', stars: null });
+    const badStars = await app().request(`/api/candidates/${first}/pick`, {
+      method: 'POST',
+      headers: { host: 'localhost', 'content-type': 'application/json' },
+      body: JSON.stringify({ stars: 6 }),
+    });
+    expect(badStars.status).toBe(400);
+    const badBody = (await badStars.json()) as Answer;
+    expect(badBody.error.issues[0].path).toBe('stars');
+    const found = await call(
+      app(),
+      'GET',
+      `/api/library/search?pillar=${encodeURIComponent('expression>=0.8')}&session=${session.id}`,
+    );
+    expect(found.json.candidates.map((c: Answer) => c.id)).toEqual([first]);
+    const two = await call(
+      app(),
+      'GET',
+      `/api/library/search?pillar=${encodeURIComponent('expression>=0.2')}&pillar=${encodeURIComponent('expression<=0.5')}&session=${session.id}`,
+    );
+    expect(two.json.candidates).toHaveLength(1);
+    expect(two.json.candidates[0].scores.expression).toBe(0.3);
+    const wrong = await call(app(), 'GET', '/api/library/search?pillar=mood>0.5');
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.error.issues[0].path).toBe('--pillar[0]');
+  });
+
+  it('runs a round on the local engine with progress over SSE, and cancels one', async () => {
+    const upload = await call(app(), 'POST', '/api/references?name=soft-smile.png', {
+      bytes: photo,
+    });
+    const withReference = {
+      ...brief,
+      references: [{ image: upload.json.blob, role: 'identity' }],
+    };
+    const session = await call(app(), 'POST', '/api/sessions', { json: { brief: withReference } });
+    const started = await call(app(), 'POST', `/api/sessions/${session.json.id}/rounds`, {
+      json: { count: 1 },
+    });
+    expect(started.status).toBe(201);
+    expect(started.json.round).toMatchObject({ number: 1, engine: 'local', status: 'running' });
+    const roundId = started.json.round.id as string;
+    const stream = await call(app(), 'GET', `/api/rounds/${roundId}/events`);
+    expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const events = (await new Response(stream.bytes).text())
+      .split('\n\n')
+      .filter((b) => b.includes('data: '))
+      .map((b) => JSON.parse(b.slice(b.indexOf('data: ') + 6)) as Answer);
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe('started');
+    expect(types).toContain('progress');
+    expect(types.at(-1)).toBe('finished');
+    expect(events.at(-1)).toMatchObject({ status: 'done' });
+    const candidate = events.find((e) => e.type === 'candidate')?.candidate as Answer;
+    // The event's candidate is shaped as GET /api/rounds/{id}/candidates answers it.
+    check('#/components/schemas/Candidates', { candidates: [candidate] }, 'candidate event');
+    expect(candidate.scores.overall).toBeGreaterThan(0);
+    expect(candidate.pillars.map((p: Answer) => p.pillar)).toContain('expression');
+    const image = await call(app(), 'GET', `/api/blobs/${candidate.image}`);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    // A second listener after the end hears the whole round again.
+    const again = await readEvents(
+      await app().request(`/api/rounds/${roundId}/events`, { headers: { host: 'localhost' } }),
+    );
+    expect(again.map((e) => e.type)).toEqual(types);
+
+    // The next round, from an edited brief: a new version, and a cancel before it generates.
+    const next = await call(app(), 'POST', `/api/sessions/${session.json.id}/rounds`, {
+      json: {
+        count: 1,
+        brief: { ...withReference, light: { rig: 'rembrandt', side: 'left' } },
+        note: 'rembrandt',
+      },
+    });
+    expect(next.json.round).toMatchObject({ number: 2, briefVersion: 2 });
+    const cancelled = await call(app(), 'POST', `/api/rounds/${next.json.round.id}/cancel`);
+    expect(cancelled.json.round.status).toBe('cancelled');
+    const detail = await call(app(), 'GET', `/api/sessions/${session.json.id}`);
+    expect(detail.json.rounds.map((r: Answer) => r.status)).toEqual(['done', 'cancelled']);
+    expect(detail.json.briefVersions[1].changes.map((c: Answer) => c.path)).toEqual(
+      expect.arrayContaining(['light.rig', 'light.side']),
+    );
+  }, 600_000);
 });
 
 describe('security', () => {

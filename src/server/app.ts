@@ -194,6 +194,16 @@ async function readBody(
 }
 
 function answer(c: Context, route: RouteDefinition, result: RouteAnswer): Response {
+  if ('stream' in result) {
+    return new Response(result.stream, {
+      status: 200,
+      headers: {
+        'content-type': `${result.mediaType}; charset=utf-8`,
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+      },
+    });
+  }
   const status = (result.status ?? route.answer.status) as 200;
   if ('bytes' in result) {
     return c.body(result.bytes as Uint8Array<ArrayBuffer>, status, {
@@ -328,7 +338,11 @@ export function createApp(options: AppOptions): Hono {
     const path = route.path.replace(/\{(\w+)\}/g, ':$1');
     app.on(route.method.toUpperCase(), path, async (c) => {
       const params = parseWith(route.params, c.req.param(), 'params');
-      const query = parseWith(route.query, c.req.query(), 'query');
+      // A repeated query key (pillar=…&pillar=…) arrives as a list.
+      const rawQuery = Object.fromEntries(
+        Object.entries(c.req.queries()).map(([k, v]) => [k, v.length > 1 ? v : v[0]]),
+      );
+      const query = parseWith(route.query, rawQuery, 'query');
       const body = await readBody(c, route, limits);
       return answer(c, route, await route.handle({ params, query, body }, api));
     });

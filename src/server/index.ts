@@ -19,13 +19,12 @@ export {
   type VocabularyEntry,
   type ReferenceInfo,
 } from './studio-api.js';
+export { blobIdOf, blobIdSchema, checkBlobId, type BlobId } from './blobs.js';
 export {
-  createMemoryBlobStore,
-  blobIdOf,
-  blobIdSchema,
-  checkBlobId,
-  type BlobId,
-  type BlobStore,
-} from './blobs.js';
+  createSessionsApi,
+  type SessionsApi,
+  type SessionsApiOptions,
+  type StartRoundInput,
+} from './sessions.js';
 export { httpStatuses, errorAnswer, type ErrorBody } from './errors.js';
 export { routeTable, type RouteDefinition } from './routes.js';

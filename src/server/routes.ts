@@ -21,13 +21,28 @@ import {
   uploadQuerySchema,
   validateResponseSchema,
   vocabularyResponseSchema,
+  candidatesResponseSchema,
+  createSessionRequestSchema,
+  idParamsSchema,
+  pickRequestSchema,
+  pickResponseSchema,
+  roundResponseSchema,
+  searchQuerySchema,
+  sessionDetailSchema,
+  sessionSchema,
+  sessionsQuerySchema,
+  sessionsResponseSchema,
+  startRoundRequestSchema,
 } from './schemas.js';
+import type { PickInput } from '../studio/index.js';
+import type { StartRoundInput } from './sessions.js';
 import type { BriefSource, StudioApi } from './studio-api.js';
 
 /** What a handler answers: JSON checked against the route's schema, or bytes of a media type. */
 export type RouteAnswer =
   | { readonly json: unknown; readonly status?: number }
-  | { readonly bytes: Uint8Array; readonly mediaType: string; readonly status?: number };
+  | { readonly bytes: Uint8Array; readonly mediaType: string; readonly status?: number }
+  | { readonly stream: ReadableStream<Uint8Array>; readonly mediaType: string };
 
 /** A request body: JSON with a schema, or raw bytes of some media types under a byte cap. */
 export type RouteBody =
@@ -229,6 +244,151 @@ export function routeTable(version: string): RouteDefinition[] {
       },
       errors: [400, 404],
       handle: async ({ params }, api) => api.blob((params as { id: string }).id),
+    },
+    {
+      operationId: 'listSessions',
+      method: 'get',
+      path: '/api/sessions',
+      summary: 'Sessions in the library, most recently updated first.',
+      tag: 'sessions',
+      query: sessionsQuerySchema,
+      answer: json(sessionsResponseSchema, 'Sessions'),
+      errors: [400],
+      handle: async ({ query }, api) => ({
+        json: { sessions: await api.listSessions((query as { limit?: number }).limit) },
+      }),
+    },
+    {
+      operationId: 'createSession',
+      method: 'post',
+      path: '/api/sessions',
+      summary: 'Start a session from a brief (stored as its version 1).',
+      tag: 'sessions',
+      body: jsonBody(createSessionRequestSchema, 'CreateSession'),
+      answer: json(sessionSchema, 'Session', 201),
+      errors: [400, 413, 422],
+      handle: async ({ body }, api) => ({
+        status: 201,
+        json: await api.createSession(body as z.output<typeof createSessionRequestSchema>),
+      }),
+    },
+    {
+      operationId: 'getSession',
+      method: 'get',
+      path: '/api/sessions/{id}',
+      summary: 'A session: brief versions with the diff to the one before, rounds, candidates.',
+      tag: 'sessions',
+      params: idParamsSchema,
+      answer: json(sessionDetailSchema, 'SessionDetail'),
+      errors: [400, 404],
+      handle: async ({ params }, api) => ({
+        json: await api.session((params as { id: string }).id),
+      }),
+    },
+    {
+      operationId: 'startRound',
+      method: 'post',
+      path: '/api/sessions/{id}/rounds',
+      summary:
+        "Start the session's next round on a configured engine (optionally storing an edited brief first). Progress: GET /api/rounds/{id}/events.",
+      tag: 'rounds',
+      params: idParamsSchema,
+      body: jsonBody(startRoundRequestSchema, 'StartRound'),
+      answer: json(roundResponseSchema, 'RoundAnswer', 201),
+      errors: [400, 404, 413, 422, 502],
+      handle: async ({ params, body }, api) => ({
+        status: 201,
+        json: {
+          round: await api.startRound((params as { id: string }).id, body as StartRoundInput),
+        },
+      }),
+    },
+    {
+      operationId: 'cancelRound',
+      method: 'post',
+      path: '/api/rounds/{id}/cancel',
+      summary: 'Cancel a running round; the candidates stored so far are kept.',
+      tag: 'rounds',
+      params: idParamsSchema,
+      answer: json(roundResponseSchema, 'RoundAnswer'),
+      errors: [400, 404],
+      handle: async ({ params }, api) => ({
+        json: { round: await api.cancelRound((params as { id: string }).id) },
+      }),
+    },
+    {
+      operationId: 'roundEvents',
+      method: 'get',
+      path: '/api/rounds/{id}/events',
+      summary:
+        'Server-Sent Events of a round: started, progress (with sampling steps and previews where the engine sends them), candidate, finished.',
+      tag: 'rounds',
+      params: idParamsSchema,
+      answer: { kind: 'binary', status: 200, mediaTypes: ['text/event-stream'] },
+      errors: [400, 404],
+      handle: async ({ params }, api) => ({
+        stream: await api.roundEvents((params as { id: string }).id),
+        mediaType: 'text/event-stream',
+      }),
+    },
+    {
+      operationId: 'roundCandidates',
+      method: 'get',
+      path: '/api/rounds/{id}/candidates',
+      summary: "A round's candidates with per-pillar scores, flags and picks.",
+      tag: 'candidates',
+      params: idParamsSchema,
+      answer: json(candidatesResponseSchema, 'Candidates'),
+      errors: [400, 404],
+      handle: async ({ params }, api) => ({
+        json: { candidates: await api.candidates((params as { id: string }).id) },
+      }),
+    },
+    {
+      operationId: 'setPick',
+      method: 'post',
+      path: '/api/candidates/{id}/pick',
+      summary: 'Pick or reject a candidate, give it 1–5 stars, or a note; null clears a field.',
+      tag: 'picks',
+      params: idParamsSchema,
+      body: jsonBody(pickRequestSchema, 'PickRequest'),
+      answer: json(pickResponseSchema, 'PickAnswer'),
+      errors: [400, 404, 413],
+      handle: async ({ params, body }, api) => ({
+        json: await api.setPick(
+          (params as { id: string }).id,
+          // The schema allows 1..5 whole stars only, which is the Store's Stars.
+          body as PickInput,
+        ),
+      }),
+    },
+    {
+      operationId: 'searchLibrary',
+      method: 'get',
+      path: '/api/library/search',
+      summary:
+        'Search candidates by pillar score (pillar=expression>=0.8), engine, age, verdict, stars.',
+      tag: 'library',
+      query: searchQuerySchema,
+      answer: json(candidatesResponseSchema, 'Candidates'),
+      errors: [400],
+      handle: async ({ query }, api) => {
+        const q = query as z.output<typeof searchQuerySchema>;
+        const { pillar, ...rest } = q;
+        const words = Object.fromEntries(
+          Object.entries(rest).filter(([, v]) => v !== undefined),
+        ) as Record<string, string>;
+        return {
+          json: {
+            candidates: await api.search({
+              ...words,
+              ...(pillar === undefined
+                ? {}
+                : { pillar: Array.isArray(pillar) ? pillar : [pillar] }),
+            }),
+          },
+        };
+      },
     },
   ];
 }

@@ -2,41 +2,12 @@
 // the only source of the OpenAPI document (openapi.ts): nothing about the API is written twice.
 import { z } from 'zod';
 import { briefPatchSchema, briefSchema, targetIds } from '../brief/index.js';
+import type { ErrorCode } from '../errors/index.js';
 import { blobIdSchema } from './blobs.js';
+import { httpStatuses } from './errors.js';
 
-const errorCodes = [
-  'BRIEF_INVALID',
-  'BRIEF_PARSE',
-  'BRIEF_VERSION',
-  'FILE_NOT_FOUND',
-  'FILE_READ',
-  'OUTPUT_EXISTS',
-  'OUTPUT_FAILED',
-  'DISK_FULL',
-  'IMAGE_TOO_LARGE',
-  'IMAGE_CORRUPT',
-  'IMAGE_TRUNCATED',
-  'IMAGE_UNSUPPORTED',
-  'IMAGE_EMPTY',
-  'TARGET_UNKNOWN',
-  'TOKENIZER_LOAD',
-  'NO_FACE',
-  'USAGE',
-  'VISION_LOAD',
-  'VISION_FAILED',
-  'ABORTED',
-  'ENGINE_CAPABILITY',
-  'ENGINE_FAILED',
-  'ENGINE_UNREACHABLE',
-  'ENGINE_TIMEOUT',
-  'ENGINE_REJECTED',
-  'HOST_FORBIDDEN',
-  'UNAUTHORIZED',
-  'NOT_FOUND',
-  'PAYLOAD_TOO_LARGE',
-  'ENGINE_URL_REFUSED',
-  'INTERNAL',
-] as const;
+// Every code the project's errors carry: the keys of the status table, so none is left out.
+const errorCodes = Object.keys(httpStatuses) as [ErrorCode, ...ErrorCode[]];
 
 /** One problem with its dotted field path. */
 export const issueSchema = z.object({
@@ -338,3 +309,175 @@ export const briefTextRequestSchema = z.strictObject({
 export const briefTextResponseSchema = z.object({
   text: z.string().describe('The brief as a file, defaults filled in.'),
 });
+
+// ---- Sessions, rounds, candidates, picks, library search ----
+
+const isoDate = z.string().describe('An ISO 8601 date and time.');
+const score = z.number().min(0).max(1).nullable();
+const scoreNamesList = [
+  'expression',
+  'posture',
+  'light',
+  'aesthetic',
+  'authenticity',
+  'overall',
+] as const;
+
+export const sessionSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+  latestBriefVersion: z.number().int().min(1),
+});
+
+export const sessionsResponseSchema = z.object({ sessions: z.array(sessionSchema) });
+export const sessionsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+export const createSessionRequestSchema = z.strictObject({
+  title: z.string().min(1).max(200).optional(),
+  brief: briefInput,
+});
+
+export const idParamsSchema = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_-]+$/, { error: 'expected a library id' }),
+});
+
+export const briefChangeSchema = z.object({
+  path: z.string(),
+  kind: z.enum(['added', 'removed', 'changed']),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+});
+
+export const roundSchema = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  number: z.number().int().min(1),
+  briefVersion: z.number().int().min(1),
+  engine: z.string(),
+  count: z.number().int(),
+  seed: z.number().int(),
+  nudges: z.array(z.unknown()),
+  status: z.enum(['running', 'done', 'failed', 'cancelled']),
+  startedAt: isoDate,
+  finishedAt: isoDate.nullable(),
+});
+
+export const pickSchema = z.object({
+  verdict: z.enum(['pick', 'reject']).nullable(),
+  stars: z.number().int().min(1).max(5).nullable(),
+  note: z.string().nullable(),
+  updatedAt: isoDate,
+});
+
+export const candidateSchema = z.object({
+  id: z.string(),
+  roundId: z.string(),
+  sessionId: z.string(),
+  index: z.number().int().min(0),
+  engine: z.string(),
+  seed: z.number().int(),
+  image: blobIdSchema,
+  scores: z.object(
+    Object.fromEntries(scoreNamesList.map((n) => [n, score])) as Record<
+      (typeof scoreNamesList)[number],
+      typeof score
+    >,
+  ),
+  pillars: z
+    .array(
+      z.object({
+        pillar: z.string(),
+        score: z.number(),
+        wanted: z.string(),
+        measured: z.string(),
+        reason: z.string(),
+      }),
+    )
+    .describe("The critic's pillars (camera and identity included where measured)."),
+  flags: z.array(z.string()).describe('Problems that disqualify a candidate whatever its scores.'),
+  nudges: z.array(nudgeSchema),
+  createdAt: isoDate,
+  pick: pickSchema.nullable(),
+});
+
+export const sessionDetailSchema = sessionSchema.extend({
+  briefVersions: z.array(
+    z.object({
+      version: z.number().int().min(1),
+      brief: z.unknown(),
+      note: z.string().nullable(),
+      createdAt: isoDate,
+      changes: z
+        .array(briefChangeSchema)
+        .describe('What changed from the version before (empty for version 1).'),
+    }),
+  ),
+  references: z.array(
+    z.object({
+      id: z.string(),
+      role: z.string(),
+      name: z.string(),
+      blob: blobIdSchema,
+      createdAt: isoDate,
+    }),
+  ),
+  rounds: z.array(roundSchema),
+  candidates: z.array(candidateSchema),
+});
+
+export const candidatesResponseSchema = z.object({ candidates: z.array(candidateSchema) });
+
+export const pickRequestSchema = z.strictObject({
+  verdict: z.enum(['pick', 'reject']).nullable().optional(),
+  stars: z
+    .number()
+    .int({ error: 'expected a whole number of stars from 1 to 5, or null' })
+    .min(1, { error: 'expected a whole number of stars from 1 to 5, or null' })
+    .max(5, { error: 'expected a whole number of stars from 1 to 5, or null' })
+    .nullable()
+    .optional(),
+  note: z.string().max(4000).nullable().optional(),
+});
+export const pickResponseSchema = z.object({ candidateId: z.string(), pick: pickSchema });
+
+export const searchQuerySchema = z.strictObject({
+  pillar: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .describe('Score conditions such as expression>=0.8 (repeatable).'),
+  engine: z.string().optional(),
+  since: z.string().optional().describe('An age (30m, 12h, 7d, 2w) or a date.'),
+  session: z.string().optional(),
+  verdict: z.string().optional(),
+  stars: z.string().optional(),
+  sort: z.string().optional(),
+  limit: z.string().optional(),
+});
+
+export const startRoundRequestSchema = z.strictObject({
+  engine: z
+    .enum(['local', 'comfyui', 'a1111', 'openai'])
+    .optional()
+    .describe('One of the engines the operator configured (default: the configured one).'),
+  count: z.number().int().min(1).max(16).optional(),
+  seed: z.number().int().min(0).optional(),
+  brief: briefInput
+    .optional()
+    .describe(
+      'A new brief version to store first and generate (an edited brief, or a nudge applied).',
+    ),
+  note: z.string().max(500).optional(),
+  nudges: z
+    .array(nudgeSchema)
+    .optional()
+    .describe('The nudges applied to make this brief, recorded with the round.'),
+});
+export const roundResponseSchema = z.object({ round: roundSchema });

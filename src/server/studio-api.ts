@@ -47,7 +47,14 @@ import {
   type Blueprint,
   type Vision,
 } from '../vision/index.js';
-import { checkBlobId, type BlobId, type BlobStore } from './blobs.js';
+import {
+  engineConfigSchema,
+  type BlobStore,
+  type EngineConfig,
+  type Store,
+} from '../studio/index.js';
+import { checkBlobId, type BlobId } from './blobs.js';
+import { createSessionsApi, type SessionsApi } from './sessions.js';
 
 /** A brief as a request carries it: an object, or the text of a brief file. */
 export type BriefSource = { readonly brief: unknown } | { readonly text: string };
@@ -92,7 +99,7 @@ export interface ReferenceInfo {
 }
 
 /** The use cases of the studio the HTTP API calls (sessions, rounds and picks join later). */
-export interface StudioApi {
+export interface StudioApi extends SessionsApi {
   validateBrief(source: BriefSource): BriefValidation;
   compileBrief(brief: unknown, target?: Target): Promise<{ brief: Brief; prompt: CompiledPrompt }>;
   lintBrief(brief: unknown): Nudge[];
@@ -114,7 +121,12 @@ export interface StudioApi {
 
 /** What the studio API is built from; every effect is injected. */
 export interface StudioApiOptions {
+  /** The library's content-addressed images (references, candidates). */
   readonly blobs: BlobStore;
+  /** The library's sessions, rounds, candidates and picks. */
+  readonly store: Store;
+  /** The operator's engine settings (default: the local engine). */
+  readonly engineConfig?: EngineConfig;
   /** Loads the vision runtime on first use (default: the bundled models). */
   readonly loadVision?: () => Promise<Vision>;
   /** The prompt compiler (default: loads the bundled CLIP tokenizer on first compile). */
@@ -202,7 +214,28 @@ export function createStudioApi(options: StudioApiOptions): StudioApi {
 
   const validate = (brief: unknown): Brief => validateBrief(brief, { source: 'brief' });
 
+  // Rounds read photos through the same queue as the routes: one photo at a time in the runtime.
+  const queuedVision = async (): Promise<Vision> => {
+    const loaded = await getVision();
+    return {
+      runtime: loaded.runtime,
+      dispose: () => undefined,
+      analyze: (input, analyzeOptions) => {
+        const run = visionQueue.then(() => loaded.analyze(input, analyzeOptions));
+        visionQueue = run.catch(() => undefined);
+        return run;
+      },
+    };
+  };
+  const sessions = createSessionsApi({
+    store: options.store,
+    blobs,
+    engineConfig: options.engineConfig ?? engineConfigSchema.parse({}),
+    getVision: queuedVision,
+  });
+
   return {
+    ...sessions,
     validateBrief(source) {
       try {
         const brief =
@@ -259,7 +292,7 @@ export function createStudioApi(options: StudioApiOptions): StudioApi {
       const label = name ?? 'upload';
       // Header only: a decompression bomb is refused here, before any pixel is allocated.
       const probe = await probeImage(bytes, { limits, source: label });
-      const blob = await blobs.put(bytes, mediaTypes[probe.format]);
+      const blob = await blobs.put(bytes);
       remember(names, blob, label, 4096);
       return {
         blob,
@@ -293,6 +326,7 @@ export function createStudioApi(options: StudioApiOptions): StudioApi {
     },
     visionState: () => (visionLoaded ? 'loaded' : 'idle'),
     async dispose() {
+      await sessions.closeRounds();
       if (vision !== undefined) {
         const loaded = await vision.catch(() => undefined);
         loaded?.dispose();

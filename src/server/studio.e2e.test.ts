@@ -9,17 +9,14 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumArgs, findChromium, readFixture } from '../testing/index.js';
-import {
-  createMemoryBlobStore,
-  createStudioApi,
-  startServer,
-  type RunningServer,
-  type StudioApi,
-} from './index.js';
+import { openLibrary, type Library } from '../studio/index.js';
+import { createStudioApi, startServer, type RunningServer, type StudioApi } from './index.js';
 
 const shots = process.env['PORTRAITIST_SCREENSHOTS'] ?? join(tmpdir(), 'portraitist-studio-e2e');
 let webRoot: string;
 let api: StudioApi;
+let library: Library;
+let libraryFolder: string;
 let server: RunningServer;
 let browser: Browser;
 let page: Page;
@@ -32,7 +29,9 @@ beforeAll(async () => {
     build: { outDir: webRoot, emptyOutDir: true },
   });
   await mkdir(shots, { recursive: true });
-  api = createStudioApi({ blobs: createMemoryBlobStore() });
+  libraryFolder = await mkdtemp(join(tmpdir(), 'portraitist-e2e-library-'));
+  library = openLibrary({ folder: libraryFolder });
+  api = createStudioApi({ blobs: library.blobs, store: library.store });
   server = await startServer({ api, port: 0, webRoot });
   browser = await chromium.launch({
     executablePath: await findChromium(),
@@ -46,6 +45,8 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   await api?.dispose();
+  await library?.store.close();
+  if (libraryFolder !== undefined) await rm(libraryFolder, { recursive: true, force: true });
   if (webRoot !== undefined) await rm(webRoot, { recursive: true, force: true });
 });
 
@@ -177,6 +178,137 @@ describe('the web studio in Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.screenshot({ path: join(shots, '6-laptop.png') });
   }, 240_000);
+
+  it('runs the whole flow: template, reference, a local round, compare, pick by key, next round, history', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(server.url);
+    await page.waitForSelector('[data-testid=template] option[value="pastry-chef-window.yaml"]', {
+      state: 'attached',
+    });
+    // 1. A brief from a template.
+    await page.selectOption('[data-testid=template]', 'pastry-chef-window.yaml');
+    await expect
+      .poll(() => page.locator('[data-testid=prompt]').textContent(), { timeout: 30_000 })
+      .toMatch(/pastry|chef/i);
+    await page.screenshot({ path: join(shots, 'flow-1-template.png') });
+    // 2. A reference with its overlay, added to the brief as the identity.
+    await page.setInputFiles('[data-testid=upload]', {
+      name: 'soft-smile.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(await readFixture('soft-smile')),
+    });
+    await expect
+      .poll(() => page.locator('[data-testid=overlay] .ov-mesh circle').count(), {
+        timeout: 120_000,
+      })
+      .toBe(478);
+    await page.getByRole('button', { name: 'Add as reference' }).click();
+    await expect
+      .poll(() => page.locator('.status').textContent(), { timeout: 30_000 })
+      .toBe('compiled');
+    await page.screenshot({ path: join(shots, 'flow-2-reference.png') });
+    // 3. A round on the local engine, with live progress, two candidates.
+    await page.getByTestId('run-round').click();
+    await page.waitForSelector('[data-testid=rounds]');
+    const cards = page.locator('[data-testid=candidate]');
+    await expect.poll(() => cards.count(), { timeout: 600_000, interval: 1000 }).toBe(2);
+    await expect
+      .poll(() => page.locator('.round-status').first().textContent(), { timeout: 120_000 })
+      .toBe('done');
+    await expect.poll(() => cards.first().locator('.bar-row').count()).toBe(5);
+    // Both pictures are in before the screenshot.
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('[data-testid=candidate] img.card-img')
+            .evaluateAll(
+              (list) =>
+                list.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0)
+                  .length,
+            ),
+        { timeout: 60_000 },
+      )
+      .toBe(2);
+    await page.screenshot({ path: join(shots, 'flow-3-round.png') });
+    // 4. Compare the two beside the reference; zoom in one pane and every pane follows.
+    await page.locator('[data-testid=mark]').nth(0).click();
+    await page.locator('[data-testid=mark]').nth(1).click();
+    await page.getByTestId('compare-button').click();
+    const panes = page.locator('[data-testid=compare-pane]');
+    await expect.poll(() => panes.count()).toBe(3);
+    await panes.nth(1).locator('.compare-viewport').hover();
+    await page.mouse.wheel(0, -300);
+    const transforms = page.locator('[data-testid=compare-transform]');
+    await expect
+      .poll(() => transforms.nth(0).evaluate((e) => e.getAttribute('style') ?? ''))
+      .toMatch(/scale\(1\.[1-9]/);
+    const all = await transforms.evaluateAll((list) =>
+      list.map((e) => e.getAttribute('style') ?? ''),
+    );
+    expect(new Set(all).size).toBe(1);
+    await page.screenshot({ path: join(shots, 'flow-4-compare.png') });
+    await page.getByRole('button', { name: 'Back to grid' }).click();
+    // 5. Pick the second by keyboard (→, P, 4 stars), as in Lightroom.
+    await cards.first().click();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('p');
+    await page.keyboard.press('4');
+    await expect.poll(() => cards.nth(1).locator('.badge-pick').count()).toBe(1);
+    await expect.poll(() => cards.nth(1).locator('.badge-stars').textContent()).toBe('★★★★');
+    const sessions = await library.store.listSessions();
+    const detail = await library.store.getSession(sessions[0]?.id ?? '');
+    expect(detail?.candidates[1]?.pick).toMatchObject({ verdict: 'pick', stars: 4 });
+    await page.screenshot({ path: join(shots, 'flow-5-picked.png') });
+    // 6. The next round, after editing the brief (a new brief version).
+    await page.getByTestId('view-brief').click();
+    await page.locator('[data-testid="text-title"]').fill('Pastry chef, second look');
+    await expect
+      .poll(() => page.locator('.status').textContent(), { timeout: 30_000 })
+      .toBe('compiled');
+    await page.getByTestId('run-round').click();
+    await expect
+      .poll(() => page.locator('[data-testid=round-item]').count(), { timeout: 30_000 })
+      .toBe(2);
+    await expect.poll(() => cards.count(), { timeout: 600_000, interval: 1000 }).toBe(2);
+    await expect
+      .poll(() => page.locator('.round-status').nth(1).textContent(), { timeout: 120_000 })
+      .toBe('done');
+    // Both pictures are in before the screenshot.
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('[data-testid=candidate] img.card-img')
+            .evaluateAll(
+              (list) =>
+                list.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0)
+                  .length,
+            ),
+        { timeout: 60_000 },
+      )
+      .toBe(2);
+    await page.screenshot({ path: join(shots, 'flow-6-next-round.png') });
+    // 7. The session in history, with the brief diff, and found by score.
+    await page.getByTestId('view-history').click();
+    const item = page.locator('[data-testid=session-item]').first();
+    await expect
+      .poll(() => item.textContent(), { timeout: 30_000 })
+      .toMatch(/Pastry chef, second look|pastry/i);
+    await item.click();
+    await expect
+      .poll(() => page.locator('[data-testid=diff]').textContent(), { timeout: 30_000 })
+      .toMatch(/title/);
+    await page.locator('[data-testid=search-min]').fill('0');
+    await page.getByTestId('search-go').click();
+    await expect
+      .poll(() => page.locator('[data-testid=search-results] img').count(), { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(4);
+    await page.screenshot({ path: join(shots, 'flow-7-history.png') });
+    expect(errors).toEqual([]);
+  }, 1_500_000);
 
   it('works with a token: the page sends it from the address fragment, never in a cookie', async () => {
     const guarded = await startServer({ api, port: 0, webRoot, token: 'tok-e2e' });

@@ -8,15 +8,24 @@ import { createLocalEngine, readProvenance } from '../engines/index.js';
 import { createPromptCompiler } from '../prompt/index.js';
 import { readFixture } from '../testing/index.js';
 import { createVision, createVisionRuntime, type Vision } from '../vision/index.js';
-import { direct, exampleReferencePhoto, type DirectProgress } from './index.js';
+import {
+  direct,
+  exampleReferencePhoto,
+  openStudioLibrary,
+  type DirectProgress,
+  type OpenedLibrary,
+} from './index.js';
 
 let vision: Vision;
 let segmenter: Segmenter;
+let library: OpenedLibrary;
 beforeAll(async () => {
+  library = openStudioLibrary({ ephemeral: true });
   vision = createVision(await createVisionRuntime());
   segmenter = await createSegmenter();
 }, 120_000);
 afterAll(async () => {
+  await library.close();
   await segmenter.dispose();
   vision.dispose();
 });
@@ -44,6 +53,7 @@ describe('direct', () => {
       expression: { name: 'closed-lip-half-smile', intensity: 0.9 },
     });
     const report = await direct({
+      library,
       brief: subtle,
       briefSource: 'window.yaml',
       references: [
@@ -89,6 +99,7 @@ describe('direct', () => {
   it('stops as soon as the brief is met', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'portraitist-direct-'));
     const report = await direct({
+      library,
       brief,
       briefSource: 'window.yaml',
       references: [

@@ -26,7 +26,8 @@ export type EngineId = (typeof engineIds)[number];
 const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 const milliseconds = z.number().int().positive();
 
-const engineConfigSchema = z.strictObject({
+/** The schema of the engine settings (`{}` reads as the local engine with every default). */
+export const engineConfigSchema = z.strictObject({
   engine: z.enum(engineIds).default('local'),
   comfyui: z
     .strictObject({

@@ -18,6 +18,7 @@ import {
   type WriteOutputOptions,
 } from '../files/index.js';
 import { createPromptCompiler, type PromptCompiler } from '../prompt/index.js';
+import type { SessionLibrary } from './session.js';
 
 export interface GenerateCandidatesOptions {
   readonly engine: Engine;
@@ -39,12 +40,22 @@ export interface GenerateCandidatesOptions {
   /** Called once the files were checked, right before the engine is asked. */
   readonly onStart?: () => void;
   readonly onProgress?: (progress: EngineProgress) => void;
+  /**
+   * Also keep the run in this library: a session (titled by the brief) with one round, each
+   * candidate stored as it arrives and each remote job recorded before it is waited on. The
+   * candidates are not scored (generate does not critique).
+   */
+  readonly library?: SessionLibrary;
+  /** The brief's file name: the session's title when the brief has none. */
+  readonly briefSource?: string;
 }
 
 /** One written candidate. */
 export interface GeneratedCandidate {
   /** Absolute path of the PNG. */
   readonly file: string;
+  /** The library's candidate id, when the run was kept in a library. */
+  readonly candidateId?: string;
   readonly seed: number;
   readonly engine: string;
   readonly ms: number;
@@ -66,31 +77,80 @@ export async function generateCandidates(
     join(options.outDir, `${engine.id}-${candidateSeed}.png`);
   for (let k = 0; k < count; k++) await refuseExisting(fileFor(seed + k), writeOptions);
   options.onStart?.();
-  const candidates = await engine.generate(
-    { brief, compiled, references: options.references, count, seed },
-    {
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-    },
-  );
+  const library = options.library;
+  const round =
+    library === undefined
+      ? undefined
+      : await (async () => {
+          const session = await library.store.createSession({
+            title: brief.title ?? options.briefSource ?? 'generate',
+            brief,
+          });
+          for (const ref of options.references)
+            await library.store.addReference(session.id, {
+              role: ref.role,
+              name: ref.source,
+              blob: await library.blobs.put(ref.image),
+            });
+          return library.store.startRound(session.id, {
+            briefVersion: 1,
+            engine: engine.id,
+            count,
+            seed,
+            nudges: [],
+          });
+        })();
   const written: GeneratedCandidate[] = [];
-  for (const candidate of candidates) {
+  // Each candidate is written (and stored) as it arrives, so an interrupted run keeps what it paid for.
+  const deliver = async (candidate: Candidate, index: number): Promise<void> => {
     const file = fileFor(candidate.seed);
-    await writeOutputFile(
-      file,
-      candidateFileBytes(candidate, {
-        stripMetadata: options.stripMetadata === true,
-        provenance: options.provenance ?? 'hashed',
-      }),
-      writeOptions,
-    );
+    const bytes = candidateFileBytes(candidate, {
+      stripMetadata: options.stripMetadata === true,
+      provenance: options.provenance ?? 'hashed',
+    });
+    await writeOutputFile(file, bytes, writeOptions);
+    let candidateId: string | undefined;
+    if (library !== undefined && round !== undefined) {
+      const stored = await library.store.addCandidate(round.id, {
+        index,
+        engine: candidate.engine,
+        seed: candidate.seed,
+        parameters: candidate.parameters,
+        provenance: candidate.provenance,
+        image: await library.blobs.put(bytes),
+      });
+      candidateId = stored.id;
+    }
     written.push({
       file,
       seed: candidate.seed,
       engine: candidate.engine,
       ms: candidate.timings.totalMs,
       candidate,
+      ...(candidateId === undefined ? {} : { candidateId }),
     });
+  };
+  try {
+    await engine.generate(
+      { brief, compiled, references: options.references, count, seed },
+      {
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+        onCandidate: deliver,
+        ...(library === undefined || round === undefined
+          ? {}
+          : { onRemoteJob: (job) => library.store.recordRemoteJob(round.id, job) }),
+      },
+    );
+  } catch (error) {
+    if (library !== undefined && round !== undefined)
+      await library.store.finishRound(
+        round.id,
+        options.signal?.aborted === true ? 'cancelled' : 'failed',
+      );
+    throw error;
   }
+  if (library !== undefined && round !== undefined)
+    await library.store.finishRound(round.id, 'done');
   return written;
 }

@@ -2,16 +2,51 @@
 // settings, references, generate, critique, direct in rounds, the darkroom, analyze, briefs.
 export {
   direct,
-  markdownReport,
+  loadDirectSession,
+  requireSession,
   type DirectOptions,
   type DirectProgress,
+  type StoredRun,
+} from './direct.js';
+export {
+  runSessionRound,
+  candidateFileName,
+  sessionProgressSchema,
+  sessionStages,
+  type SessionLibrary,
+  type SessionProgress,
+  type SessionRoundOptions,
+  type SessionRoundResult,
+} from './session.js';
+export {
+  exportSession,
+  importSession,
+  markdownReport,
+  sessionReport,
+  sessionSettings,
+  directSettingsSchema,
+  type DirectSettings,
   type DirectReport,
   type DirectRound,
   type DirectCandidate,
-} from './direct.js';
+  type ExportSessionOptions,
+} from './session-export.js';
+export { planNextRound, roundOutcome, type NextRound, type RoundOutcome } from './session-plan.js';
+export {
+  candidateName,
+  findCandidate,
+  libraryFolder,
+  listSessions,
+  openStudioLibrary,
+  pickCandidate,
+  searchLibrary,
+  showSession,
+  type OpenedLibrary,
+} from './library-access.js';
 export { exampleReferencePhoto } from './example.js';
 export {
   createConfiguredEngine,
+  engineConfigSchema,
   engineIds,
   engineNeedsVision,
   engineTarget,
@@ -25,6 +60,11 @@ export {
   type EngineSession,
 } from './engine-config.js';
 export { candidateCount } from './count.js';
+export {
+  parseLibrarySearch,
+  type LibrarySearch,
+  type LibrarySearchWords,
+} from './library-query.js';
 export {
   resolveReferences,
   type ExtraReference,
@@ -59,3 +99,19 @@ export {
 } from './analyze.js';
 export { readPhotos, type PhotoProgress } from './photos.js';
 export { briefSchemaText, compileBrief, initBrief, writeBriefSchema } from './briefs.js';
+// The library the studio keeps sessions in, for the edges that open it (serve, the CLI).
+export {
+  openLibrary,
+  defaultLibraryFolder,
+  diffBriefs,
+  type Library,
+  type BriefChange,
+  type Store,
+  type BlobStore,
+  type CandidateRecord,
+  type RoundRecord,
+  type SessionRecord,
+  type SessionDetail,
+  type PickRecord,
+  type PickInput,
+} from '../library/index.js';

@@ -13,7 +13,13 @@ import {
 } from './api.js';
 import { BriefEditor } from './BriefEditor.js';
 import { PromptPanel } from './PromptPanel.js';
+import { History } from './History.js';
 import { ReferenceStage } from './ReferenceStage.js';
+import { Rounds } from './Rounds.js';
+
+type View = 'brief' | 'rounds' | 'history';
+const isBlob = (value: unknown): value is string =>
+  typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
 
 const blank: Json = { version: 1, subject: { description: '' } };
 
@@ -28,6 +34,9 @@ export function App() {
   const [busy, setBusy] = useState(false);
   const [editorKey, setEditorKey] = useState(0);
   const [fileIssues, setFileIssues] = useState<{ file: string; issues: Issue[] } | null>(null);
+  const [view, setView] = useState<View>('brief');
+  const [session, setSession] = useState<{ id: string; brief: string } | null>(null);
+  const [roundsKey, setRoundsKey] = useState(0);
   const opener = useRef<HTMLInputElement>(null);
   const sequence = useRef(0);
 
@@ -114,6 +123,35 @@ export function App() {
     [brief],
   );
 
+  const references = Array.isArray(brief['references']) ? (brief['references'] as Json[]) : [];
+  const reference = references.map((r) => r['image']).find(isBlob) ?? null;
+  const briefEdited = session !== null && JSON.stringify(brief) !== session.brief;
+
+  // The first round makes the session (brief v1); later ones store an edited brief as a new version.
+  const runRound = async () => {
+    try {
+      setError(null);
+      let current = session;
+      if (current === null) {
+        const created = await api.createSession(brief);
+        current = { id: created.id, brief: JSON.stringify(brief) };
+        await api.startRound(current.id, { count: 2 });
+      } else {
+        await api.startRound(current.id, {
+          count: 2,
+          ...(briefEdited ? { brief, note: 'edited brief' } : {}),
+        });
+        current = { ...current, brief: JSON.stringify(brief) };
+      }
+      setSession(current);
+      setRoundsKey((k) => k + 1);
+      setView('rounds');
+    } catch (e) {
+      if (e instanceof StudioError && e.error.issues.length > 0) setIssues(e.error.issues);
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
   return (
     <div className="app">
       <header className="topbar">
@@ -163,6 +201,35 @@ export function App() {
         >
           Save YAML
         </button>
+        <nav className="views" role="tablist" aria-label="view">
+          {(['brief', 'rounds', 'history'] as const).map((v) => (
+            <button
+              key={v}
+              type="button"
+              role="tab"
+              aria-selected={view === v}
+              data-testid={`view-${v}`}
+              className={`view-tab${view === v ? ' view-on' : ''}`}
+              disabled={v === 'rounds' && session === null}
+              onClick={() => setView(v)}
+            >
+              {v === 'brief' ? 'Brief' : v === 'rounds' ? 'Rounds' : 'History'}
+            </button>
+          ))}
+        </nav>
+        <button
+          type="button"
+          className="button"
+          data-testid="run-round"
+          disabled={issues.length > 0 || busy}
+          onClick={() => void runRound()}
+        >
+          {session === null
+            ? 'Run round'
+            : briefEdited
+              ? 'Run next round (edited)'
+              : 'Run next round'}
+        </button>
         <div className="spacer" />
         <div className="targets" role="radiogroup" aria-label="target">
           {(vocabulary?.targets ?? ['sdxl']).map((t) => (
@@ -182,7 +249,34 @@ export function App() {
           {busy ? 'compiling' : issues.length > 0 ? `${issues.length} to fix` : 'compiled'}
         </span>
       </header>
-      <main className="workspace">
+      {view === 'rounds' && session !== null && (
+        <Rounds
+          key={`${session.id}-${roundsKey}`}
+          sessionId={session.id}
+          brief={brief}
+          briefEdited={briefEdited}
+          reference={reference}
+          onBriefChange={(next) => {
+            setBrief(next);
+            setEditorKey((k) => k + 1);
+          }}
+          onRoundStarted={() =>
+            setSession((s) => (s === null ? s : { ...s, brief: JSON.stringify(brief) }))
+          }
+        />
+      )}
+      {view === 'history' && (
+        <History
+          onOpen={(detail) => {
+            const latest = detail.briefVersions.at(-1)?.brief ?? brief;
+            setSession({ id: detail.id, brief: JSON.stringify(latest) });
+            load(latest);
+            setRoundsKey((k) => k + 1);
+            setView('rounds');
+          }}
+        />
+      )}
+      <main className="workspace" hidden={view !== 'brief'}>
         <aside className="panel panel-left">
           <h2 className="panel-title">Brief</h2>
           {vocabulary === null ? (

@@ -98,6 +98,93 @@ export interface Blueprint {
   warnings: { code: string; message: string }[];
 }
 
+export type Pillar = 'expression' | 'posture' | 'light' | 'aesthetic' | 'authenticity';
+export const pillars: Pillar[] = ['expression', 'posture', 'light', 'aesthetic', 'authenticity'];
+
+export interface Pick {
+  verdict: 'pick' | 'reject' | null;
+  stars: number | null;
+  note: string | null;
+  updatedAt: string;
+}
+
+export interface Candidate {
+  id: string;
+  roundId: string;
+  sessionId: string;
+  index: number;
+  engine: string;
+  seed: number;
+  image: string;
+  scores: Record<Pillar | 'overall', number | null>;
+  pillars: { pillar: string; score: number; wanted: string; measured: string; reason: string }[];
+  flags: string[];
+  nudges: Nudge[];
+  createdAt: string;
+  pick: Pick | null;
+}
+
+export interface Round {
+  id: string;
+  sessionId: string;
+  number: number;
+  briefVersion: number;
+  engine: string;
+  count: number;
+  seed: number;
+  nudges: unknown[];
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface Session {
+  id: string;
+  title: string;
+  createdAt: string;
+  updatedAt: string;
+  latestBriefVersion: number;
+}
+
+export interface BriefChange {
+  path: string;
+  kind: 'added' | 'removed' | 'changed';
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface SessionDetail extends Session {
+  briefVersions: {
+    version: number;
+    brief: Json;
+    note: string | null;
+    createdAt: string;
+    changes: BriefChange[];
+  }[];
+  rounds: Round[];
+  candidates: Candidate[];
+}
+
+export type RoundEvent =
+  | { type: 'started'; round: Round }
+  | {
+      type: 'progress';
+      stage: string;
+      done: number;
+      total: number;
+      detail?: string;
+      step?: number;
+      steps?: number;
+      preview?: { format: string; base64: string };
+    }
+  | { type: 'candidate'; candidate: Candidate }
+  | {
+      type: 'finished';
+      status: 'done' | 'failed' | 'cancelled';
+      roundId: string;
+      error?: { code: string; message: string };
+    };
+
 /** A failed call: the server's typed error, with issue paths. */
 export class StudioError extends Error {
   constructor(
@@ -154,6 +241,59 @@ export const api = {
     }),
   blueprint: (blob: string) =>
     call<{ blob: string; blueprint: Blueprint; brief: Json }>(`/api/references/${blob}/blueprint`),
+  sessions: () => call<{ sessions: Session[] }>('/api/sessions?limit=100'),
+  createSession: (brief: Json) => post<Session>('/api/sessions', { brief }),
+  session: (id: string) => call<SessionDetail>(`/api/sessions/${id}`),
+  startRound: (
+    sessionId: string,
+    body: { brief?: Json; note?: string; count?: number; nudges?: Nudge[] },
+  ) => post<{ round: Round }>(`/api/sessions/${sessionId}/rounds`, body),
+  cancelRound: (id: string) => post<{ round: Round }>(`/api/rounds/${id}/cancel`, {}),
+  candidates: (roundId: string) =>
+    call<{ candidates: Candidate[] }>(`/api/rounds/${roundId}/candidates`),
+  pick: (
+    id: string,
+    pick: { verdict?: Pick['verdict']; stars?: number | null; note?: string | null },
+  ) => post<{ candidateId: string; pick: Pick }>(`/api/candidates/${id}/pick`, pick),
+  search: (conditions: string[]) =>
+    call<{ candidates: Candidate[] }>(
+      `/api/library/search?${conditions.map((c) => `pillar=${encodeURIComponent(c)}`).join('&')}&limit=60`,
+    ),
+  /** Reads a round's Server-Sent Events (over fetch, so the token can ride in a header). */
+  async roundEvents(
+    roundId: string,
+    onEvent: (event: RoundEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const headers = new Headers({ accept: 'text/event-stream' });
+    if (token !== null) headers.set('authorization', `Bearer ${token}`);
+    const response = await fetch(`/api/rounds/${roundId}/events`, {
+      headers,
+      credentials: 'omit',
+      signal,
+    });
+    if (!response.ok || response.body === null)
+      throw new StudioError(response.status, {
+        code: 'INTERNAL',
+        message: `events: ${response.status}`,
+        issues: [],
+      });
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffer += value;
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block.split('\n').find((line) => line.startsWith('data: '));
+        if (data !== undefined) onEvent(JSON.parse(data.slice(6)) as RoundEvent);
+        end = buffer.indexOf('\n\n');
+      }
+    }
+  },
   /** An image URL; with a token (or `asObject`) the bytes are fetched into an object URL. */
   async imageUrl(path: string, asObject = false): Promise<string> {
     if (token === null && !asObject) return path;
