@@ -37,7 +37,7 @@ const directFlags = z.object({
   ...engineFlagsShape,
   reference: z.array(z.string()).optional(),
   count: countFlag.optional(),
-  rounds: wholeNumberFlag(1, 10).default(1),
+  rounds: wholeNumberFlag(1, 10).optional(),
   out: z.string().optional(),
   seed: wholeNumberFlag(0, Number.MAX_SAFE_INTEGER).optional(),
   goal: numberFlag(0, 1).default(0.8),
@@ -80,7 +80,10 @@ export function registerDirect(program: Command, io: CliIo): void {
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('-n, --count <n>', 'candidates per round (default: the brief’s output.count)')
-    .option('--rounds <r>', 'rounds: apply the top nudges and go again until the brief is met', '1')
+    .option(
+      '--rounds <r>',
+      'rounds: apply the top nudges and go again until the brief is met (default 1; with --resume, the session’s, or more to go on after your picks)',
+    )
     .option(
       '--out <dir>',
       'where to export candidates, contact sheets and the report (default out/<brief name>)',
@@ -186,7 +189,7 @@ async function run(
         flags.count === undefined ? undefined : { value: flags.count, field: 'count' },
       );
     const target = targetFor(engine, brief, stored?.settings.target ?? flags.target);
-    const rounds = stored?.settings.rounds ?? flags.rounds;
+    const rounds = flags.rounds ?? stored?.settings.rounds ?? 1;
     const goal = stored?.settings.goal ?? flags.goal;
     const seed = stored?.settings.seed ?? flags.seed;
     if (!json) {

@@ -91,9 +91,9 @@ describe('portraitist direct into the library, and sessions', () => {
     expect(JSON.parse(found.stdout).candidates).toHaveLength(2);
     const none = await run(['library', 'search', '--engine', 'comfyui', '--json']);
     expect(JSON.parse(none.stdout).candidates).toHaveLength(0);
-    const badSearch = await run(['library', 'search', '--pillar', 'smile>=2']);
+    const badSearch = await run(['library', 'search', '--pillar', 'smile>=2', '--json']);
     expect(badSearch.code).toBe(64);
-    expect(badSearch.stderr).toContain('pillar');
+    expect(JSON.parse(badSearch.stdout).error.issues[0].path).toBe('--pillar[0]');
 
     const exported = await run(['sessions', 'export', id, '--out', 'again']);
     expect(exported.code, exported.stderr).toBe(0);

@@ -12,6 +12,7 @@ import {
   direct,
   exampleReferencePhoto,
   openStudioLibrary,
+  sessionProgressSchema,
   type DirectProgress,
   type OpenedLibrary,
 } from './index.js';
@@ -120,6 +121,85 @@ describe('direct', () => {
       readProvenance(new Uint8Array(await readFile(join(outDir, report.best.file)))),
     ).toBeNull();
   }, 300_000);
+
+  it('keeps every round in the library, and ranks a further round by the artist’s picks', async () => {
+    const reference = {
+      role: 'identity' as const,
+      image: await readFixture('soft-smile'),
+      source: 'soft-smile.png',
+    };
+    const run = (outDir: string, rounds: number, session?: string) =>
+      direct({
+        library,
+        ...(session === undefined ? {} : { session }),
+        brief,
+        briefSource: 'window.yaml',
+        references: [reference],
+        engine: createLocalEngine({ vision, segmenter }),
+        vision,
+        count: 3,
+        rounds,
+        outDir,
+        goal: 1,
+      });
+    const progress: DirectProgress[] = [];
+    const first = await direct({
+      library,
+      brief,
+      briefSource: 'window.yaml',
+      references: [reference],
+      engine: createLocalEngine({ vision, segmenter }),
+      vision,
+      count: 3,
+      rounds: 1,
+      outDir: await mkdtemp(join(tmpdir(), 'portraitist-direct-')),
+      goal: 1,
+      onProgress: (p) => progress.push(p),
+    });
+    // Every event is the one serialisable type.
+    for (const p of progress)
+      expect(sessionProgressSchema.parse(JSON.parse(JSON.stringify(p)))).toEqual(p);
+    expect(progress.filter((p) => p.stage === 'storing')).toHaveLength(3);
+    const detail = await library.store.getSession(first.sessionId);
+    expect(detail?.settings).toMatchObject({
+      rounds: 1,
+      count: 3,
+      engine: 'local',
+      goal: 1,
+      seed: 7,
+    });
+    expect(detail?.references.map((r) => r.name)).toEqual(['soft-smile.png']);
+    expect(detail?.candidates.map((c) => [c.index, c.scorecard === null])).toEqual([
+      [0, false],
+      [1, false],
+      [2, false],
+    ]);
+    // The artist picks the critic's last and rejects its first.
+    const ranked = first.rounds[0]?.candidates ?? [];
+    await library.store.setPick(ranked[ranked.length - 1]?.id ?? '', { verdict: 'pick', stars: 5 });
+    await library.store.setPick(ranked[0]?.id ?? '', { verdict: 'reject' });
+    const second = await run(
+      await mkdtemp(join(tmpdir(), 'portraitist-direct-')),
+      2,
+      first.sessionId,
+    );
+    expect(second.sessionId).toBe(first.sessionId);
+    expect(second.rounds).toHaveLength(2);
+    // Round 1 is as it was; round 2 was planned with the picks and says so.
+    expect(second.rounds[0]?.candidates.map((c) => c.id)).toEqual(ranked.map((c) => c.id));
+    expect(second.rounds[0]?.taste).toBeUndefined();
+    expect(second.rounds[1]?.taste).toMatch(/^ranked by (your 2 picks|the brief: your 2 picks)/);
+    expect(second.rounds[1]?.summary.startsWith(second.rounds[1]?.taste ?? '?')).toBe(true);
+    const after = await library.store.getSession(first.sessionId);
+    // Round 2's brief is a new brief version, noted with the nudges it came from.
+    expect(after?.briefVersions.map((v) => v.version)).toEqual([1, 2]);
+    expect(after?.rounds.map((r) => [r.number, r.briefVersion, r.status])).toEqual([
+      [1, 1, 'done'],
+      [2, 2, 'done'],
+    ]);
+    expect(after?.rounds[1]?.nudges.at(-1)).toMatchObject({ kind: 'taste' });
+    expect(after?.candidates).toHaveLength(6);
+  }, 600_000);
 
   it('has a bundled example photo with a face in it', async () => {
     const example = await exampleReferencePhoto();
