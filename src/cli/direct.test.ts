@@ -25,6 +25,8 @@ describe('portraitist direct', () => {
     );
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('reference: the bundled example photo');
+    // The local engine keeps the photo's person and place: said once, plainly.
+    expect(result.stderr.split('come from the photo itself')).toHaveLength(2);
     expect(result.stdout).toMatch(/round 1: candidate-\d first: /);
     expect(result.stdout).toMatch(/best: round-1\/candidate-\d\.png at \d+%/);
     for (const file of [

@@ -21,6 +21,7 @@ import {
   resolveReferences,
   targetFor,
   type OpenedLibrary,
+  engineNotice,
 } from '../studio/index.js';
 import { addEngineOptions } from './engine-options.js';
 import {
@@ -197,6 +198,8 @@ async function run(
         io.stderr,
         `${stored === undefined ? 'directing' : 'resuming'} ${brief.title ?? briefSource} · ${engineTarget(config)} · ${count} candidate${count === 1 ? '' : 's'} × up to ${rounds} round${rounds === 1 ? '' : 's'}${usedExample ? ' · reference: the bundled example photo' : ''}`,
       );
+      const notice = engineNotice(brief, engine.describe());
+      if (notice !== undefined) writeLine(io.stderr, style.dim(notice));
     }
     let lastStage = '';
     const result = await direct({

@@ -115,3 +115,4 @@ export {
   type PickRecord,
   type PickInput,
 } from '../library/index.js';
+export { engineNotice } from './notices.js';
