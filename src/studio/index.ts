@@ -59,3 +59,24 @@ export {
 } from './analyze.js';
 export { readPhotos, type PhotoProgress } from './photos.js';
 export { briefSchemaText, compileBrief, initBrief, writeBriefSchema } from './briefs.js';
+export {
+  candidateJobDefaults,
+  candidateJobId,
+  candidateJobResultSchema,
+  candidateJobSchema,
+  candidateQueueName,
+  cancelCandidates,
+  enqueueCandidates,
+  openCandidateWorker,
+  startCandidateWorker,
+  workerEngineKinds,
+  type CandidateJob,
+  type CandidateJobResult,
+  type CandidateWorker,
+  type CandidateWorkerOptions,
+  type EngineServer,
+  type OpenWorkerOptions,
+  type OpenedWorker,
+  type ServerHealth,
+  type WorkerEngineKind,
+} from './worker.js';
