@@ -27,6 +27,7 @@ import { registerDarkroom } from './darkroom.js';
 import { registerDirect } from './direct.js';
 import { registerGenerate } from './generate.js';
 import { registerServe } from './serve.js';
+import { registerWorker } from './worker.js';
 import { reportError, exitCodes } from './errors.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 import { formatCompiledPrompt } from './prompt-report.js';
@@ -232,6 +233,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   registerDirect(program, io);
   registerDarkroom(program, io);
   registerServe(program, io);
+  registerWorker(program, io);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -182,19 +182,22 @@ describe('candidate worker faults', () => {
     try {
       await feed();
       let killed = 0;
-      // Three workers at a time, each killed at a seeded moment 50–450 ms after it takes jobs.
+      const readyMs: number[] = [];
+      // Four workers at a time, each killed at a seeded moment 50–450 ms after it takes jobs.
       const lane = async () => {
         while (killed < kills) {
           const counts = await queue.counts();
           if (counts.waiting + counts.delayed < 8) await feed();
+          const spawned = performance.now();
           const child = spawnWorker(queue.name, fakes);
           await child.ready;
+          readyMs.push(performance.now() - spawned);
           await new Promise((resolve) => setTimeout(resolve, 50 + random() * 400));
           killed++;
           await child.kill();
         }
       };
-      await Promise.all([lane(), lane(), lane()]);
+      await Promise.all([lane(), lane(), lane(), lane()]);
       expect(killed).toBeGreaterThanOrEqual(kills);
       // Two workers are left to finish what the killed ones handed back.
       const finishers = [spawnWorker(queue.name, fakes), spawnWorker(queue.name, fakes)];
@@ -223,14 +226,14 @@ describe('candidate worker faults', () => {
           if ((info?.attemptsStarted ?? 0) > 1) replayed++;
         }
       process.stderr.write(
-        `kill drill (seed ${seed}): ${killed} kills, ${candidates} candidates, ${replayed} replayed, ${queued} prompts\n`,
+        `kill drill (seed ${seed}): ${killed} kills, ${candidates} candidates, ${replayed} replayed, ${queued} prompts; a worker took ${Math.round(readyMs.sort((x, y) => x - y)[readyMs.length >> 1] ?? 0)} ms (median) to start\n`,
       );
       expect(replayed).toBeGreaterThan(0);
     } finally {
       await queue.close();
       await Promise.all(fakes.map((f) => f.close()));
     }
-  }, 900_000);
+  }, 1_500_000);
 
   it('an engine server that goes down mid-run: its jobs move to the others', async () => {
     const fakes = await Promise.all([0, 1, 2].map(() => startFakeComfy({ serviceMs: 150 })));
@@ -243,7 +246,13 @@ describe('candidate worker faults', () => {
       blobs: openFileBlobStore({ root: blobs }),
       servers: fakes.map((f) => ({
         url: f.url,
-        engine: createComfyEngine({ url: f.url, pollMs: 20, backoffMs: 5, retries: 1 }),
+        engine: createComfyEngine({
+          url: f.url,
+          pollMs: 20,
+          backoffMs: 5,
+          retries: 1,
+          cancelWaitMs: 2000,
+        }),
       })),
       probeMs: 100,
     });
@@ -297,7 +306,13 @@ describe('candidate worker faults', () => {
       blobs: openFileBlobStore({ root: blobs }),
       servers: fakes.map((f) => ({
         url: f.url,
-        engine: createComfyEngine({ url: f.url, pollMs: 20, backoffMs: 5, retries: 1 }),
+        engine: createComfyEngine({
+          url: f.url,
+          pollMs: 20,
+          backoffMs: 5,
+          retries: 1,
+          cancelWaitMs: 2000,
+        }),
       })),
     });
     try {

@@ -470,8 +470,12 @@ export async function openCandidateWorker(options: OpenWorkerOptions): Promise<O
       ? await openPostgresStore({ connectionString: options.library })
       : openSqliteStore({ file: options.library });
     const servers = options.urls.map((url) => {
+      // A cancel waits up to 10 s for the running prompt to stop (the engine's default is 30 s,
+      // which a server that went down spends in full before its job moves on).
       const engine =
-        options.kind === 'comfyui' ? createComfyEngine({ url }) : createA1111Engine({ url });
+        options.kind === 'comfyui'
+          ? createComfyEngine({ url, cancelWaitMs: 10_000 })
+          : createA1111Engine({ url });
       engines.push(engine);
       return { url, engine, concurrency: options.concurrency ?? 1 };
     });
