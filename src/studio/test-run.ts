@@ -1,9 +1,10 @@
 // For the worker fault tests only (left out of the build): a candidate worker in a child process,
 // over the fake ComfyUI servers the test runs, on BullMQ and the PostgreSQL library, so the test
 // can kill it with SIGKILL mid-job. Short BullMQ locks so a dead worker's jobs come back in about a
-// second. It prints `ready` once every server's consumer takes jobs.
+// second. It prints `ready` once every server's consumer takes jobs, and `rendering <seed>` as a
+// candidate starts on an engine.
 import { z } from 'zod';
-import { createComfyEngine } from '../engines/index.js';
+import { createComfyEngine, type Engine } from '../engines/index.js';
 import { openBullQueue } from '../jobs/index.js';
 import { openFileBlobStore, openPostgresStore } from '../library/index.js';
 import { candidateJobResultSchema, candidateJobSchema, startCandidateWorker } from './worker.js';
@@ -38,6 +39,19 @@ const store = await openPostgresStore({
   schema: config.schema,
   maxConnections: 4,
 });
+// Says when a candidate starts on an engine, so the test can kill this process mid-job.
+function said(engine: Engine): Engine {
+  return {
+    id: engine.id,
+    describe: () => engine.describe(),
+    dispose: () => engine.dispose(),
+    generate(request, options) {
+      process.stdout.write(`rendering ${request.seed}\n`);
+      return engine.generate(request, options);
+    },
+  };
+}
+
 const worker = startCandidateWorker({
   queue,
   kind: 'comfyui',
@@ -46,7 +60,7 @@ const worker = startCandidateWorker({
   servers: config.servers.map((url) => ({
     url,
     concurrency: config.concurrency,
-    engine: createComfyEngine({ url, pollMs: 20, backoffMs: 5, retries: 2 }),
+    engine: said(createComfyEngine({ url, pollMs: 20, backoffMs: 5, retries: 2 })),
   })),
   probeMs: 200,
 });

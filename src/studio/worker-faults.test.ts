@@ -148,16 +148,26 @@ function spawnWorker(queue: string, servers: readonly FakeComfy[]) {
   const exited = new Promise<string>((resolve) =>
     child.once('exit', (code, signal) => resolve(String(signal ?? code))),
   );
-  const ready = new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready\n')) resolve();
+  let out = '';
+  const seen = (line: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (out.includes(line)) {
+          child.stdout?.off('data', check);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', check);
+      check();
+      void exited.then((how) => reject(new Error(`worker exited (${how}) early: ${stderr}`)));
     });
-    void exited.then((how) => reject(new Error(`worker exited (${how}) early: ${stderr}`)));
-  });
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const ready = seen('ready\n');
+  ready.catch(() => undefined);
   return {
     ready,
+    /** Resolves once the worker has started a candidate on an engine. */
+    rendering: () => seen('rendering '),
     async kill() {
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
@@ -183,16 +193,18 @@ describe('candidate worker faults', () => {
       await feed();
       let killed = 0;
       const readyMs: number[] = [];
-      // Four workers at a time, each killed at a seeded moment 50–450 ms after it takes jobs.
+      // Four workers at a time, each killed mid-job: at a seeded moment 0–120 ms after it started
+      // a candidate on an engine (before, during or after its prompt is queued and rendered).
       const lane = async () => {
         while (killed < kills) {
           const counts = await queue.counts();
-          if (counts.waiting + counts.delayed < 8) await feed();
+          if (counts.waiting + counts.delayed < 12) await feed();
           const spawned = performance.now();
           const child = spawnWorker(queue.name, fakes);
           await child.ready;
           readyMs.push(performance.now() - spawned);
-          await new Promise((resolve) => setTimeout(resolve, 50 + random() * 400));
+          await child.rendering();
+          await new Promise((resolve) => setTimeout(resolve, random() * 120));
           killed++;
           await child.kill();
         }
