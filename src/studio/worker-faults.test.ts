@@ -17,6 +17,7 @@ import {
   postgresForTests,
   redisForTests,
   startFakeComfy,
+  startRedisServer,
   type FakeComfy,
   type RedisForTests,
   type TestPostgres,
@@ -307,6 +308,51 @@ describe('candidate worker faults', () => {
       await Promise.all([a, c].map((f) => f.close()));
     }
   }, 180_000);
+
+  it('a Redis crash and restart mid-run: every candidate is stored once, no prompt queued twice', async () => {
+    const server = await startRedisServer();
+    const fakes = await Promise.all([0, 1].map(() => startFakeComfy({ serviceMs: 100 })));
+    const queue = await openBullQueue<CandidateJob, CandidateJobResult>({
+      name: 'restart',
+      payload: candidateJobSchema,
+      result: candidateJobResultSchema,
+      connection: server.url,
+      prefix: 'worker-restart',
+      lockMs: 2000,
+      stalledIntervalMs: 1000,
+    });
+    const worker = startCandidateWorker({
+      queue,
+      kind: 'comfyui',
+      store,
+      blobs: openFileBlobStore({ root: blobs }),
+      servers: fakes.map((f) => ({
+        url: f.url,
+        engine: createComfyEngine({ url: f.url, pollMs: 20, backoffMs: 5, retries: 1 }),
+      })),
+    });
+    try {
+      await worker.ready();
+      const jobs = await newRound(12);
+      const handles = await enqueueCandidates(queue, jobs);
+      const results = Promise.all(handles.map((h) => h.result()));
+      const roundId = jobs[0]?.roundId ?? '';
+      while ((await store.listCandidates(roundId)).length < 3)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      await server.restart('SIGKILL');
+      expect((await results).map((r) => r.index)).toEqual(jobs.map((j) => j.index));
+      expect((await store.listCandidates(roundId)).map((c) => c.index)).toEqual(
+        jobs.map((j) => j.index),
+      );
+      expect(fakes.reduce((n, f) => n + f.queuedCount(), 0)).toBe(12);
+      for (const fake of fakes) for (const [, times] of fake.queuedTimes) expect(times).toBe(1);
+    } finally {
+      await worker.close();
+      await queue.close();
+      await Promise.all(fakes.map((f) => f.close()));
+      await server.stop();
+    }
+  }, 120_000);
 
   it('cancel mid-run: the remote servers are interrupted and the queue is empty', async () => {
     const fakes = await Promise.all([0, 1].map(() => startFakeComfy({ serviceMs: 60_000 })));
