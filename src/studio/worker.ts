@@ -299,6 +299,7 @@ export function startCandidateWorker(options: CandidateWorkerOptions): Candidate
             AbortSignal.any([stopping.signal, AbortSignal.timeout(5000)]),
           )
         ) {
+          if (stopping.signal.aborted) return; // closed while the probe ran
           slot.down = false;
           slot.consumer = consume(slot);
           options.onServerChange?.(healthOf(slot));
