@@ -191,7 +191,13 @@ export async function benchWorkers(): Promise<BenchResult> {
         value: 5,
       }),
     );
-    out.push(figure(`${row.servers} server(s): worker CPU per candidate`, row.cpuPerJobMs, 'ms'));
+    out.push(
+      figure(
+        `${row.servers} server(s): process CPU per candidate (worker + fake threads)`,
+        row.cpuPerJobMs,
+        'ms',
+      ),
+    );
     out.push(figure(`${row.servers} server(s): enqueue → start p50`, row.startP50, 'ms'));
     out.push(figure(`${row.servers} server(s): enqueue → start p99`, row.startP99, 'ms'));
   }
@@ -205,7 +211,7 @@ export async function benchWorkers(): Promise<BenchResult> {
       library: 'sqlite (:memory:)',
       loadAverage: loadavg(),
       cpus: cpus().length,
-      note: 'worker CPU per candidate = this process (queue client, engine client, library); the fakes run on their own threads. overhead per job = n · round time / candidates − service time (engine client, queue and library together); hand-off = a server ending one candidate to starting the next (the queue share); enqueue → start includes waiting for a free server',
+      note: 'process CPU per candidate = this whole process: the worker (queue client, engine client, library) and the fake servers, whose threads share it and the 2 cores. overhead per job = n · round time / candidates − service time (engine client, queue and library together); hand-off = a server ending one candidate to starting the next (the queue share); enqueue → start includes waiting for a free server',
     },
   };
 }
