@@ -24,14 +24,14 @@ import { createPromptCompiler } from '../src/prompt/index.js';
 import type { FakeComfyOptions, FakeComfyTiming } from '../src/testing/index.js';
 import { figure, median, type BenchResult } from './harness.js';
 
-interface FakeThread {
+export interface FakeThread {
   readonly url: string;
   ask<T>(type: string): Promise<T>;
   send(type: string): void;
   close(): Promise<void>;
 }
 
-async function startFakeThread(
+export async function startFakeThread(
   kind: 'comfyui' | 'a1111' | 'openai',
   options: FakeComfyOptions | Record<string, unknown> = {},
 ): Promise<FakeThread> {

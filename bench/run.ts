@@ -11,6 +11,7 @@ import { benchPrompt } from './prompt.bench.js';
 import { benchQueue } from './queue.bench.js';
 import { benchServer } from './server.bench.js';
 import { benchVision } from './vision.bench.js';
+import { benchWorkers } from './workers.bench.js';
 
 const benches: Record<string, () => Promise<BenchResult>> = {
   prompt: benchPrompt,
@@ -23,6 +24,7 @@ const benches: Record<string, () => Promise<BenchResult>> = {
   'cli-startup': benchCliStartup,
   queue: benchQueue,
   server: benchServer,
+  workers: benchWorkers,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -29,6 +29,7 @@ import { registerDirect } from './direct.js';
 import { registerGenerate } from './generate.js';
 import { registerServe } from './serve.js';
 import { registerSessions } from './sessions.js';
+import { registerWorker } from './worker.js';
 import { reportError, exitCodes } from './errors.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 import { formatCompiledPrompt } from './prompt-report.js';
@@ -241,6 +242,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   registerDarkroom(program, io);
   registerServe(program, io);
   registerSessions(program, io);
+  registerWorker(program, io);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -116,3 +116,24 @@ export {
   type PickInput,
 } from '../library/index.js';
 export { engineNotice } from './notices.js';
+export {
+  candidateJobDefaults,
+  candidateJobId,
+  candidateJobResultSchema,
+  candidateJobSchema,
+  candidateQueueName,
+  cancelCandidates,
+  enqueueCandidates,
+  openCandidateWorker,
+  startCandidateWorker,
+  workerEngineKinds,
+  type CandidateJob,
+  type CandidateJobResult,
+  type CandidateWorker,
+  type CandidateWorkerOptions,
+  type EngineServer,
+  type OpenWorkerOptions,
+  type OpenedWorker,
+  type ServerHealth,
+  type WorkerEngineKind,
+} from './worker.js';

@@ -43,6 +43,11 @@ export interface FakeComfyOptions {
   readonly errorShape?: 'current' | 'old';
   /** Delay per sampling step, to give tests time to act mid-run (default 0). */
   readonly stepMs?: number;
+  /**
+   * A fixed sampling time per prompt (ms, steps included): the sampler node takes at least this
+   * long, as a GPU of known speed would; an interrupt still stops it within ~5 ms.
+   */
+  readonly serviceMs?: number;
   /** Send binary previews (type 1 JPEG and type 4 with metadata) during sampling. */
   readonly previews?: boolean;
   /** Faults per route: `prompt`, `history`, `view`, `object_info`, `upload`. */
@@ -718,6 +723,7 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
       send(clientId, 'executing', { node: id, display_node: id, prompt_id: promptId });
       if (node.class_type === 'KSampler') {
         const steps = Number(node.inputs['steps']);
+        const sampleUntil = performance.now() + (options.serviceMs ?? 0);
         for (let step = 1; step <= steps && !item.interrupted; step++) {
           if (options.stepMs) await delay(options.stepMs);
           send(clientId, 'progress', { value: step, max: steps, prompt_id: promptId, node: id });
@@ -725,6 +731,10 @@ export async function startFakeComfy(options: FakeComfyOptions = {}): Promise<Fa
           progressState();
           if (options.previews === true && step === Math.ceil(steps / 2))
             sendPreviews(clientId, promptId, id);
+        }
+        for (let left = sampleUntil - performance.now(); left > 0 && !item.interrupted;) {
+          await delay(Math.min(5, left));
+          left = sampleUntil - performance.now();
         }
       }
       if (item.interrupted) {

@@ -1,0 +1,217 @@
+// Workers: a round of candidates spread over 1, 2, 4 and 8 fake ComfyUI servers (each on its own
+// thread, each rendering one prompt at a time in a fixed service time), through BullMQ on Redis
+// and the candidate worker, into a SQLite library. Round completion time per pool size, efficiency
+// (T1 / (n · Tn)), the overhead per job beyond the service time, the hand-off from a server
+// finishing one candidate to starting the next, and enqueue → start p50/p99.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { validateBrief } from '../src/brief/index.js';
+import { createComfyEngine, type Engine } from '../src/engines/index.js';
+import { openBullQueue } from '../src/jobs/index.js';
+import { openFileBlobStore, openSqliteStore } from '../src/library/index.js';
+import { createPromptCompiler } from '../src/prompt/index.js';
+import {
+  candidateJobResultSchema,
+  candidateJobSchema,
+  enqueueCandidates,
+  startCandidateWorker,
+  type CandidateJob,
+  type CandidateJobResult,
+} from '../src/studio/index.js';
+import { redisForTests } from '../src/testing/index.js';
+import { startFakeThread } from './engines.bench.js';
+import { figure, median, type BenchResult, type Figure } from './harness.js';
+
+const serviceMs = Number(process.env['PORTRAITIST_BENCH_SERVICE_MS'] ?? '200');
+const candidates = Number(process.env['PORTRAITIST_BENCH_CANDIDATES'] ?? '32');
+const pools = [1, 2, 4, 8];
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? 0;
+}
+
+interface Span {
+  readonly server: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The engine, with the moment each candidate starts and ends on it recorded. */
+function timed(engine: Engine, url: string, spans: Span[]): Engine {
+  return {
+    ...engine,
+    id: engine.id,
+    describe: () => engine.describe(),
+    dispose: () => engine.dispose(),
+    async generate(request, options) {
+      const start = performance.now();
+      try {
+        return await engine.generate(request, options);
+      } finally {
+        spans.push({ server: url, start, end: performance.now() });
+      }
+    },
+  };
+}
+
+export async function benchWorkers(): Promise<BenchResult> {
+  const brief = { version: 1, subject: { description: 'a woman in her forties, silver earrings' } };
+  const compiled = createPromptCompiler().compile(validateBrief(brief), 'sdxl');
+  const small = JSON.parse(
+    JSON.stringify({
+      ...compiled,
+      params: { ...compiled.params, width: 64, height: 64, steps: 1 },
+    }),
+  ) as unknown;
+  const redis = await redisForTests();
+  const folder = await mkdtemp(join(tmpdir(), 'pt-bench-workers-'));
+  const store = openSqliteStore({ file: ':memory:' });
+  const session = await store.createSession({ title: 'bench', brief });
+  const rows: Array<{
+    servers: number;
+    roundMs: number;
+    overheadPerJobMs: number;
+    handoffP50: number;
+    startP50: number;
+    startP99: number;
+    cpuPerJobMs: number;
+  }> = [];
+  try {
+    for (const n of pools) {
+      const fakes = await Promise.all(
+        Array.from({ length: n }, () => startFakeThread('comfyui', { serviceMs })),
+      );
+      const queue = await openBullQueue<CandidateJob, CandidateJobResult>({
+        name: `bench-workers-${n}`,
+        payload: candidateJobSchema,
+        result: candidateJobResultSchema,
+        connection: redis.url,
+        prefix: redis.prefix,
+      });
+      const spans: Span[] = [];
+      const worker = startCandidateWorker({
+        queue,
+        kind: 'comfyui',
+        store,
+        blobs: openFileBlobStore({ root: folder }),
+        servers: fakes.map((f) => ({
+          url: f.url,
+          engine: timed(createComfyEngine({ url: f.url, pollMs: 20 }), f.url, spans),
+        })),
+      });
+      try {
+        await worker.ready();
+        const newJobs = async (count: number) => {
+          const round = await store.startRound(session.id, {
+            briefVersion: 1,
+            engine: 'comfyui',
+            count,
+            seed: 1,
+            nudges: [],
+          });
+          return Array.from({ length: count }, (_, index) =>
+            candidateJobSchema.parse({
+              sessionId: session.id,
+              roundId: round.id,
+              index,
+              engine: 'comfyui',
+              seed: 1,
+              brief,
+              compiled: small,
+            }),
+          );
+        };
+        // Warm-up: a candidate per server, so connections and code paths are hot.
+        await Promise.all(
+          (await enqueueCandidates(queue, await newJobs(n))).map((h) => h.result()),
+        );
+        spans.length = 0;
+        const jobs = await newJobs(candidates);
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        const handles = await enqueueCandidates(queue, jobs);
+        await Promise.all(handles.map((h) => h.result()));
+        const roundMs = performance.now() - t0;
+        const cpu = process.cpuUsage(cpu0);
+        // Per server, from the end of one candidate to the start of the next.
+        const handoffs: number[] = [];
+        for (const f of fakes) {
+          const mine = spans.filter((s) => s.server === f.url).sort((a, b) => a.start - b.start);
+          for (let k = 1; k < mine.length; k++)
+            handoffs.push((mine[k]?.start ?? 0) - (mine[k - 1]?.end ?? 0));
+        }
+        // Enqueue → start: the first n start at once; the rest wait for a free server.
+        const starts = spans.map((s) => s.start - t0);
+        rows.push({
+          servers: n,
+          roundMs,
+          overheadPerJobMs: (roundMs * n) / candidates - serviceMs,
+          handoffP50: median(handoffs),
+          startP50: percentile(starts, 50),
+          startP99: percentile(starts, 99),
+          cpuPerJobMs: (cpu.user + cpu.system) / 1000 / candidates,
+        });
+      } finally {
+        await worker.close();
+        await queue.close();
+        await Promise.all(fakes.map((f) => f.close()));
+      }
+    }
+  } finally {
+    await store.close();
+    await redis.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+  const one = rows[0]?.roundMs ?? 0;
+  const out: Figure[] = [];
+  for (const row of rows) {
+    out.push(figure(`${row.servers} server(s): round of ${candidates}`, row.roundMs, 'ms'));
+    out.push(
+      figure(
+        `${row.servers} server(s): efficiency T1 / (n · Tn)`,
+        one / (row.servers * row.roundMs),
+        'ratio',
+        row.servers === 8 ? { op: '>=', value: 0.85 } : undefined,
+      ),
+    );
+    out.push(
+      figure(
+        `${row.servers} server(s): overhead per job beyond service`,
+        row.overheadPerJobMs,
+        'ms',
+      ),
+    );
+    out.push(
+      figure(`${row.servers} server(s): queue hand-off p50`, row.handoffP50, 'ms', {
+        op: '<=',
+        value: 5,
+      }),
+    );
+    out.push(
+      figure(
+        `${row.servers} server(s): process CPU per candidate (worker + fake threads)`,
+        row.cpuPerJobMs,
+        'ms',
+      ),
+    );
+    out.push(figure(`${row.servers} server(s): enqueue → start p50`, row.startP50, 'ms'));
+    out.push(figure(`${row.servers} server(s): enqueue → start p99`, row.startP99, 'ms'));
+  }
+  return {
+    bench: 'workers',
+    figures: out,
+    details: {
+      serviceMs,
+      candidates,
+      queue: 'bullmq',
+      library: 'sqlite (:memory:)',
+      loadAverage: loadavg(),
+      cpus: cpus().length,
+      note: 'process CPU per candidate = this whole process: the worker (queue client, engine client, library) and the fake servers, whose threads share it and the 2 cores. overhead per job = n · round time / candidates − service time (engine client, queue and library together); hand-off = a server ending one candidate to starting the next (the queue share); enqueue → start includes waiting for a free server',
+    },
+  };
+}
