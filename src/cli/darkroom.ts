@@ -43,6 +43,10 @@ const gradeFlags = z.object({
   temperature: numberFlag(1500, 15000).optional(),
   contrast: numberFlag(-1, 1).optional(),
   saturation: numberFlag(-1, 1).optional(),
+  splitShadows: z.string().optional(),
+  splitHighlights: z.string().optional(),
+  splitAmount: numberFlag(0, 1).optional(),
+  splitBalance: numberFlag(-1, 1).optional(),
 });
 
 const reframeFlags = z.object({
@@ -171,8 +175,27 @@ export function registerDarkroom(program: Command, io: CliIo): void {
     .option('--temperature <K>', 'white balance target in kelvin')
     .option('--contrast <−1..1>', 'contrast')
     .option('--saturation <−1..1>', 'saturation')
+    .option('--split-shadows <hex>', 'split toning: the hue pushed into the shadows, e.g. #1B2A48')
+    .option('--split-highlights <hex>', 'split toning: the hue pushed into the highlights')
+    .option('--split-amount <0..1>', 'split toning strength (default 0.5 when a hue is given)')
+    .option('--split-balance <−1..1>', 'split toning: −1 favours the shadows, +1 the highlights')
     .action(async (photo: string, raw: unknown) => {
       const flags = parseFlags(gradeFlags, raw);
+      const splitGiven =
+        flags.splitShadows !== undefined ||
+        flags.splitHighlights !== undefined ||
+        flags.splitAmount !== undefined;
+      // One hue alone tones that end only: the other end gets neutral grey, which pushes nothing.
+      const split = splitGiven
+        ? {
+            split: {
+              shadows: flags.splitShadows ?? '#808080',
+              highlights: flags.splitHighlights ?? '#808080',
+              amount: flags.splitAmount ?? 0.5,
+              ...(flags.splitBalance === undefined ? {} : { balance: flags.splitBalance }),
+            },
+          }
+        : {};
       await run(io, photo, flags, {
         kind: 'grade',
         ...given({
@@ -182,6 +205,7 @@ export function registerDarkroom(program: Command, io: CliIo): void {
           contrast: flags.contrast,
           saturation: flags.saturation,
         }),
+        ...split,
         ...(flags.lut === undefined
           ? {}
           : { lut: { path: resolve(io.cwd, flags.lut), source: flags.lut } }),

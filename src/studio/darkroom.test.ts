@@ -68,4 +68,28 @@ describe('darkroomSession', () => {
       height: 120,
     });
   });
+
+  it("split-tones the shadows toward the hue asked for (the README's grade flags)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'studio-darkroom-'));
+    const photo = join(dir, 'dark.png');
+    await sharp({
+      create: { width: 32, height: 32, channels: 3, background: { r: 50, g: 50, b: 50 } },
+    })
+      .png()
+      .toFile(photo);
+    await darkroomSession({
+      photo,
+      source: 'dark.png',
+      out: join(dir, 'toned.png'),
+      operation: {
+        kind: 'grade',
+        split: { shadows: '#1B2A48', highlights: '#808080', amount: 1 },
+      },
+    });
+    const { data } = await sharp(join(dir, 'toned.png'))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    // A blue-navy shadow tone: blue rises above red in a neutral dark grey.
+    expect((data[2] ?? 0) - (data[0] ?? 0)).toBeGreaterThan(4);
+  });
 });

@@ -44,6 +44,13 @@ export type DarkroomOperation =
       readonly temperature?: number;
       readonly contrast?: number;
       readonly saturation?: number;
+      /** Split toning: a hue for the shadows and one for the highlights (hex), 0..1, −1..1. */
+      readonly split?: {
+        readonly shadows: string;
+        readonly highlights: string;
+        readonly amount: number;
+        readonly balance?: number;
+      };
     }
   | {
       readonly kind: 'reframe';
@@ -170,6 +177,7 @@ async function prepare(operation: DarkroomOperation): Promise<Apply> {
           : { whiteBalance: { temperature: operation.temperature } }),
         ...(operation.contrast === undefined ? {} : { contrast: operation.contrast }),
         ...(operation.saturation === undefined ? {} : { saturation: operation.saturation }),
+        ...(operation.split === undefined ? {} : { split: { ...operation.split } }),
       };
       return async (photo, stage) => {
         stage('grading');
