@@ -231,6 +231,11 @@ export const blueprintSchema = z.object({
   version: z.literal(1),
   source: z.string(),
   image: z.object({ width: z.number(), height: z.number(), format: z.string() }),
+  // How the photo was turned to read it upright (quarter turns), and what was tried.
+  orientation: z.object({
+    quarterTurns: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]),
+    tried: z.array(z.number()),
+  }),
   faces: z.array(
     z.object({
       box,
@@ -293,6 +298,15 @@ export const blueprintSchema = z.object({
     .nullable(),
   quality: z.looseObject({ noise: z.number() }),
   warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+  // How sure each reading is: an unsure one is shown as "could not measure".
+  readings: z.record(
+    z.string(),
+    z.object({
+      status: z.enum(['measured', 'unsure', 'not-applicable']),
+      confidence: z.number(),
+      reason: z.string().nullable(),
+    }),
+  ),
   timings: z.record(z.string(), z.number()),
 });
 
