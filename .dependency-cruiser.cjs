@@ -28,11 +28,13 @@ const allowed = {
   ],
   // The edges run the use cases of studio/ and nothing below it: flag parsing, I/O, progress and
   // exit codes only. Types from any layer may be named (type-only imports, see typeOnlyFrom).
-  // `portraitist serve` starts the server: the one edge that may start another.
-  cli: ['studio', 'brief', 'errors', 'server'],
+  // `portraitist serve` gets the server handed in by bin/ (the entry that composes the edges).
+  cli: ['studio', 'brief', 'errors'],
   // studio-api.ts still holds the web studio's brief/reference use cases (moving to studio/).
   server: ['studio', 'brief', 'errors', 'prompt', 'vision', 'image'],
   web: [],
+  // The program's entry: composes the edges, nothing else.
+  bin: ['cli', 'server'],
   // Test helpers: may use the foundations and vision; only test files may import them.
   testing: ['image', 'vision', 'brief', 'errors'],
   // Contract suites (vitest): every engine, store and queue runs them from its tests.

@@ -27,7 +27,7 @@ import { registerCritique } from './critique.js';
 import { registerDarkroom } from './darkroom.js';
 import { registerDirect } from './direct.js';
 import { registerGenerate } from './generate.js';
-import { registerServe } from './serve.js';
+import { registerServe, type LoadStudioServer } from './serve.js';
 import { registerSessions } from './sessions.js';
 import { registerWorker } from './worker.js';
 import { reportError, exitCodes } from './errors.js';
@@ -71,8 +71,18 @@ function defaultIo(): CliIo {
   };
 }
 
+/** The other edges the CLI can start, handed in by the program's entry (src/bin). */
+export interface CliEdges {
+  /** The HTTP API and web studio for `serve`, loaded only when it runs. */
+  readonly studioServer?: LoadStudioServer;
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo = defaultIo(),
+  edges: CliEdges = {},
+): Promise<number> {
   const json = argv.includes('--json');
   let exitCode = 0;
   const at = (path: string) => resolve(io.cwd, path);
@@ -240,7 +250,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   registerGenerate(program, io);
   registerDirect(program, io);
   registerDarkroom(program, io);
-  registerServe(program, io);
+  registerServe(program, io, edges.studioServer);
   registerSessions(program, io);
   registerWorker(program, io);
 

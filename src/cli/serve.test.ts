@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serveCommand } from './serve.js';
 
+// The entry hands `serve` the server module; the test does the same.
+const loadServer = () => import('../server/index.js');
+
 describe('portraitist serve', () => {
   it('binds 127.0.0.1, prints its address, answers from the --library folder, and closes', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'portraitist-serve-'));
@@ -18,11 +21,16 @@ describe('portraitist serve', () => {
     };
     let status = 0;
     let sessions: unknown;
-    await serveCommand({ port: '0', json: true, library: folder }, io, async (server) => {
-      const health = await fetch(`http://127.0.0.1:${server.port}/api/health`);
-      status = health.status;
-      sessions = await (await fetch(`http://127.0.0.1:${server.port}/api/sessions`)).json();
-    });
+    await serveCommand(
+      { port: '0', json: true, library: folder },
+      io,
+      loadServer,
+      async (server) => {
+        const health = await fetch(`http://127.0.0.1:${server.port}/api/health`);
+        status = health.status;
+        sessions = await (await fetch(`http://127.0.0.1:${server.port}/api/sessions`)).json();
+      },
+    );
     expect(sessions).toEqual({ sessions: [] });
     // The library was opened where the flag said.
     expect(existsSync(join(folder, 'library.sqlite'))).toBe(true);
@@ -42,7 +50,9 @@ describe('portraitist serve', () => {
       env: {},
       homedir: '/nonexistent-home',
     };
-    await expect(serveCommand({ port: 'http' }, io, async () => {})).rejects.toMatchObject({
+    await expect(
+      serveCommand({ port: 'http' }, io, loadServer, async () => {}),
+    ).rejects.toMatchObject({
       code: 'USAGE',
       issues: [{ path: 'port' }],
     });

@@ -3,11 +3,11 @@ import type { Command } from 'commander';
 import { PortraitistError } from '../errors/index.js';
 import { resolve } from 'node:path';
 import { defaultLibraryFolder, openLibrary, resolveEngineConfig } from '../studio/index.js';
-import {
+import type {
+  RunningServer,
   createStudioApi,
   defaultWebRoot,
   startServer,
-  type RunningServer,
 } from '../server/index.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 
@@ -34,10 +34,24 @@ function untilSignal(): Promise<void> {
   });
 }
 
+/**
+ * What `serve` needs of server/. The CLI is an edge over studio/ and does not import another edge:
+ * the program's entry (src/bin) hands it the server, loaded only when `serve` runs.
+ */
+export interface StudioServerModule {
+  readonly createStudioApi: typeof createStudioApi;
+  readonly defaultWebRoot: typeof defaultWebRoot;
+  readonly startServer: typeof startServer;
+}
+
+/** Loads the server on demand (a dynamic import in the entry, the module itself in tests). */
+export type LoadStudioServer = () => Promise<StudioServerModule>;
+
 /** Runs the server until `until` resolves, then closes it. */
 export async function serveCommand(
   flags: ServeFlags,
   io: CliIo,
+  loadServer: LoadStudioServer,
   until: (server: RunningServer) => Promise<void> = untilSignal,
 ): Promise<void> {
   const port = Number(flags.port ?? '4780');
@@ -51,6 +65,7 @@ export async function serveCommand(
       ],
     });
   }
+  const { createStudioApi, defaultWebRoot, startServer } = await loadServer();
   const token = flags.token ?? io.env['PORTRAITIST_TOKEN'];
   // Sessions, rounds, candidates and their images live in the library folder (SQLite + blobs).
   const folder =
@@ -115,7 +130,11 @@ export async function serveCommand(
 }
 
 /** Registers `serve` on the program. */
-export function registerServe(program: Command, io: CliIo): void {
+export function registerServe(
+  program: Command,
+  io: CliIo,
+  loadServer: LoadStudioServer | undefined,
+): void {
   program
     .command('serve')
     .description(
@@ -134,5 +153,12 @@ export function registerServe(program: Command, io: CliIo): void {
     )
     .option('--library <folder>', 'library folder (default ~/.portraitist)')
     .option('--json', 'print the address as JSON')
-    .action((flags: ServeFlags) => serveCommand(flags, io));
+    .action((flags: ServeFlags) => {
+      if (loadServer === undefined)
+        throw new PortraitistError(
+          'USAGE',
+          'this entry of Portraitist has no web studio: run `portraitist serve` from the installed command',
+        );
+      return serveCommand(flags, io, loadServer);
+    });
 }
