@@ -47,6 +47,7 @@ const directFlags = z.object({
   force: z.boolean().optional(),
   json: z.boolean().optional(),
   resume: z.string().min(1).optional(),
+  profile: z.string().min(1).optional(),
   library: z.union([z.string().min(1), z.boolean()]).optional(),
 });
 
@@ -99,6 +100,10 @@ export function registerDirect(program: Command, io: CliIo): void {
     )
     .option('--force', 'replace the files of an earlier run in --out')
     .option('--resume <session>', 'continue a session that crashed or was stopped')
+    .option(
+      '--profile <name>',
+      'rank by an artist profile kept in the library, and teach it what you pick in this session',
+    )
     .option('--json', 'print the report as JSON');
   addLibraryOption(command, true).action(
     async (briefFile: string | undefined, rawFlags: unknown) => {
@@ -120,6 +125,15 @@ export function registerDirect(program: Command, io: CliIo): void {
         throw new PortraitistError('USAGE', '--resume reads the library', {
           issues: [
             { path: 'library', message: 'expected a library to resume from, not --no-library' },
+          ],
+        });
+      if (flags.profile !== undefined && flags.library === false)
+        throw new PortraitistError('USAGE', '--profile is kept in the library', {
+          issues: [
+            {
+              path: 'profile',
+              message: 'expected a library to keep the profile in, not --no-library',
+            },
           ],
         });
       const library = openCliLibrary(io, flags.library);
@@ -220,6 +234,9 @@ async function run(
       stripMetadata: stored?.settings.stripMetadata ?? flags.stripMetadata === true,
       provenance: stored?.settings.provenance ?? flags.provenance,
       force: flags.force === true,
+      ...((stored?.settings.profile ?? flags.profile) === undefined
+        ? {}
+        : { profile: stored?.settings.profile ?? flags.profile }),
       onSession: (id) => {
         if (!json && !library.ephemeral) writeLine(io.stderr, `session ${id} in ${library.folder}`);
       },

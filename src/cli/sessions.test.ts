@@ -50,6 +50,22 @@ describe('portraitist direct into the library, and sessions', () => {
     ]);
     expect(picked.code, picked.stderr).toBe(0);
     expect(picked.stdout).toContain('round-1/candidate-2.png: pick, 5 stars, the eyes');
+
+    // The pick teaches an artist profile, once.
+    const learnt = await run(['profile', 'learn', 'ana', id]);
+    expect(learnt.code, learnt.stderr).toBe(0);
+    expect(learnt.stdout).toContain(`learnt from ${id}: 1 marked`);
+    expect(learnt.stdout).toContain('ana: 1 pick from 1 session');
+    const learntAgain = await run(['profile', 'learn', 'ana', id]);
+    expect(learntAgain.stdout).toContain(`skipped ${id}: already in the profile`);
+    const profile = JSON.parse((await run(['profile', 'show', 'ana', '--json'])).stdout) as {
+      taste: { picks: number };
+      learntFrom: string[];
+    };
+    expect(profile).toMatchObject({ taste: { picks: 1 }, learntFrom: [id] });
+    const badProfile = await run(['profile', 'show', '../ana']);
+    expect(badProfile.code).toBe(64);
+    expect(badProfile.stderr).toContain('profile');
     const shown = JSON.parse((await run(['sessions', 'show', id, '--json'])).stdout) as {
       candidates: Array<{
         id: string;
@@ -140,5 +156,13 @@ describe('portraitist direct into the library, and sessions', () => {
     expect(JSON.parse(made.stdout).library).toBeNull();
     expect(await readdir(home)).toEqual([]);
     await access(join(cwd, 'out', 'round-1', 'candidate-1.png'));
+    // A profile lives in the library: refused, naming the flag, before any work.
+    const profiled = await runCli(
+      ['direct', minimal, '-n', '1', '--no-library', '--profile', 'ana'],
+      cwd,
+      { homedir: home },
+    );
+    expect(profiled.code).toBe(64);
+    expect(profiled.stderr).toContain('--profile is kept in the library');
   }, 600_000);
 });

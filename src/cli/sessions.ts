@@ -8,7 +8,10 @@ import {
   candidateName,
   exportSession,
   importSession,
+  learnArtistProfile,
   listSessions,
+  loadArtistProfile,
+  type ArtistProfile,
   pickCandidate,
   searchLibrary,
   showSession,
@@ -202,6 +205,55 @@ export function registerSessions(program: Command, io: CliIo): void {
           io.stdout,
           `${marked.name}: ${[marked.pick.verdict, marked.pick.stars === null ? null : `${marked.pick.stars} stars`, marked.pick.note].filter((x) => x !== null).join(', ')}`,
         );
+    });
+  });
+
+  const profile = program
+    .command('profile')
+    .description('artist profiles: what your picks taught, kept across sessions');
+  const describeProfile = (p: ArtistProfile): string[] => [
+    `${p.name}: ${p.taste.picks} pick${p.taste.picks === 1 ? '' : 's'} from ${p.learntFrom.length} session${p.learntFrom.length === 1 ? '' : 's'}`,
+    ...Object.entries(p.taste.pillars).map(
+      ([pillar, shift]) =>
+        `  ${pillar.padEnd(13)} weight ×${Math.exp(shift?.shift ?? 0).toFixed(2)} (${shift?.picks ?? 0} picks)`,
+    ),
+  ];
+  addLibraryOption(
+    profile
+      .command('show')
+      .description('what a profile has learnt: per pillar, its weight against the critic’s default')
+      .argument('<name>', 'profile name')
+      .option('--json', 'print as JSON'),
+    false,
+  ).action(async (name: string, raw: unknown) => {
+    const flags = parseFlags(z.object(libraryFlags), raw);
+    await withLibrary(io, flags.library, async (library) => {
+      const found = await loadArtistProfile(library.store, name);
+      if (flags.json === true) writeJson(io, found);
+      else for (const line of describeProfile(found)) writeLine(io.stdout, line);
+    });
+  });
+  addLibraryOption(
+    profile
+      .command('learn')
+      .description(
+        'fold the picks of sessions into a profile (each session once; `direct --profile` does this for its own sessions)',
+      )
+      .argument('<name>', 'profile name')
+      .argument('<sessions...>', 'session ids')
+      .option('--json', 'print as JSON'),
+    false,
+  ).action(async (name: string, ids: string[], raw: unknown) => {
+    const flags = parseFlags(z.object(libraryFlags), raw);
+    await withLibrary(io, flags.library, async (library) => {
+      const fold = await learnArtistProfile({ store: library.store, name, sessions: ids });
+      if (flags.json === true) writeJson(io, fold);
+      else {
+        for (const l of fold.learnt)
+          writeLine(io.stdout, `learnt from ${l.session}: ${l.picks} marked`);
+        for (const k of fold.skipped) writeLine(io.stdout, `skipped ${k.session}: ${k.reason}`);
+        for (const line of describeProfile(fold.profile)) writeLine(io.stdout, line);
+      }
     });
   });
 

@@ -707,6 +707,7 @@ function explain(
   seen: readonly CriticPillar[],
   targets: readonly TasteTarget[],
   reportFactor: number,
+  profilePicks = 0,
 ): string {
   const ratio = (p: CriticPillar) => weights[p] / defaultPillarWeights[p];
   // Relative to the pillars' typical shift: a uniform rise changes no ranking.
@@ -734,10 +735,18 @@ function explain(
       `${targetPillars.join(' and ')} now ${targetPillars.length === 1 ? 'aims' : 'aim'} at what you picked (${targets.map((t) => t.reason).join(', ')})`,
     );
   }
-  if (picks === 0) return 'ranked by the brief (no picks yet)';
-  const count = `${picks} pick${picks === 1 ? '' : 's'}`;
-  if (parts.length === 0) return `ranked by the brief: your ${count} agree with it so far`;
-  return `ranked by your ${count}: ${parts.join('; ')}`;
+  const plural = (n: number) => `${n} pick${n === 1 ? '' : 's'}`;
+  const fromProfile = profilePicks > 0 ? ` (and your profile's ${plural(profilePicks)})` : '';
+  if (picks === 0) {
+    if (profilePicks === 0) return 'ranked by the brief (no picks yet)';
+    if (parts.length === 0)
+      return `ranked by the brief: your profile's ${plural(profilePicks)} agree with it`;
+    return `ranked by your profile's ${plural(profilePicks)}: ${parts.join('; ')}`;
+  }
+  const count = plural(picks);
+  if (parts.length === 0)
+    return `ranked by the brief: your ${count}${fromProfile} agree with it so far`;
+  return `ranked by your ${count}${fromProfile}: ${parts.join('; ')}`;
 }
 
 /**
@@ -813,7 +822,15 @@ export function learnTaste(input: TasteInput, options: TasteOptions = {}): Taste
     targets,
     patch,
     nudges: targetNudges(targets, input.brief),
-    explanation: explain(marked.size, weights, seen, targets, settings.reportFactor),
+    explanation: explain(
+      marked.size,
+      weights,
+      // With no candidates yet (a profile alone), every pillar of the profile is named.
+      seen.length > 0 ? seen : tastePillars.filter((p) => profile[p] !== undefined),
+      targets,
+      settings.reportFactor,
+      input.profile?.picks ?? 0,
+    ),
     shifts,
   };
 }

@@ -201,6 +201,45 @@ describe('direct', () => {
     expect(after?.candidates).toHaveLength(6);
   }, 600_000);
 
+  it('with --profile, a new session is ranked by what earlier sessions taught the profile', async () => {
+    const reference = {
+      role: 'identity' as const,
+      image: await readFixture('soft-smile'),
+      source: 'soft-smile.png',
+    };
+    const run = async () =>
+      direct({
+        library,
+        brief,
+        briefSource: 'window.yaml',
+        references: [reference],
+        engine: createLocalEngine({ vision, segmenter }),
+        vision,
+        count: 2,
+        rounds: 1,
+        outDir: await mkdtemp(join(tmpdir(), 'portraitist-direct-')),
+        goal: 1,
+        profile: 'ana',
+      });
+    const first = await run();
+    // Nothing learnt yet: the first session is ranked by the brief alone.
+    expect(first.rounds[0]?.taste).toBeUndefined();
+    const ranked = first.rounds[0]?.candidates ?? [];
+    await library.store.setPick(ranked[ranked.length - 1]?.id ?? '', { verdict: 'pick' });
+    await library.store.setPick(ranked[0]?.id ?? '', { verdict: 'reject' });
+    const second = await run();
+    expect(second.sessionId).not.toBe(first.sessionId);
+    // The first session's marks were folded into the profile before the second ran.
+    const profile = await library.store.loadProfile('ana');
+    expect(profile).toMatchObject({ learntFrom: [first.sessionId], taste: { picks: 2 } });
+    expect(second.rounds[0]?.taste).toMatch(
+      /^ranked by (your profile's 2 picks|the brief: your profile's 2 picks)/,
+    );
+    const stored = await library.store.getSession(second.sessionId);
+    expect(stored?.settings).toMatchObject({ profile: 'ana' });
+    expect(stored?.rounds[0]?.nudges.at(-1)).toMatchObject({ kind: 'taste' });
+  }, 600_000);
+
   it('has a bundled example photo with a face in it', async () => {
     const example = await exampleReferencePhoto();
     const blueprint = await vision.analyze(example.image, { source: example.source });

@@ -25,6 +25,7 @@ import {
   type DirectSettings,
 } from './session-export.js';
 import { planNextRound, storedBrief } from './session-plan.js';
+import { catchUpArtistProfile, profileRanking } from './profile.js';
 
 /** What `direct` reports as it goes (the session progress event). */
 export type DirectProgress = SessionProgress;
@@ -56,6 +57,11 @@ export interface DirectOptions {
   readonly onProgress?: (progress: DirectProgress) => void;
   /** Called once the session exists (before any round), with its id. */
   readonly onSession?: (sessionId: string) => void;
+  /**
+   * An artist profile (by name): earlier sessions directed with it are folded in first, and its
+   * learnt weights rank this session and are the prior its picks are learnt against.
+   */
+  readonly profile?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -132,7 +138,13 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
     stripMetadata: options.stripMetadata === true,
     provenance: options.provenance ?? 'hashed',
     briefSource: options.briefSource,
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
   };
+  // The profile catches up with sessions marked since they ran before this one is made.
+  const profile =
+    options.profile === undefined
+      ? undefined
+      : (await catchUpArtistProfile(store, options.profile)).profile;
   let sessionId = options.session;
   if (sessionId === undefined) {
     const created = await store.createSession({
@@ -214,10 +226,25 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
     if (lastDone === undefined) {
       brief = storedBrief(detail, 1);
       briefVersion = 1;
+      const byProfile = profile === undefined ? undefined : profileRanking(profile, brief);
+      if (byProfile !== undefined) nudges = [byProfile];
     } else {
-      const next = await planNextRound({ store, detail, last: lastDone, goal, references });
+      const next = await planNextRound({
+        store,
+        detail,
+        last: lastDone,
+        goal,
+        references,
+        ...(profile === undefined ? {} : { profile: profile.taste }),
+      });
       if (next === null) break; // the brief is met
       ({ brief, nudges } = next);
+      // No marks in this session yet: the profile alone still ranks the round.
+      const byProfile =
+        profile === undefined || next.taste !== undefined
+          ? undefined
+          : profileRanking(profile, brief);
+      if (byProfile !== undefined) nudges = [...nudges, byProfile];
       // A version added by a run killed before its round started is used, not added twice.
       const latest = detail.briefVersions[detail.briefVersions.length - 1];
       if (

@@ -33,6 +33,13 @@ export {
 } from './session-export.js';
 export { planNextRound, roundOutcome, type NextRound, type RoundOutcome } from './session-plan.js';
 export {
+  catchUpArtistProfile,
+  learnArtistProfile,
+  loadArtistProfile,
+  type ArtistProfile,
+  type ProfileFold,
+} from './profile.js';
+export {
   candidateName,
   findCandidate,
   libraryFolder,

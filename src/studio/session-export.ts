@@ -29,6 +29,8 @@ export const directSettingsSchema = z.strictObject({
   provenance: z.enum(['hashed', 'full']),
   /** The brief's file name, the report's title when the brief has none. */
   briefSource: z.string(),
+  /** The artist profile the run was ranked and taught with (its name), when one was asked for. */
+  profile: z.string().optional(),
 });
 
 /** What a session keeps to be resumed. */

@@ -12,6 +12,8 @@ import {
   type CritiqueReferences,
   type Ranking,
   type Scorecard,
+  type Taste,
+  type TasteProfile,
 } from '../critic/index.js';
 import { PortraitistError, isPortraitistError } from '../errors/index.js';
 import type { CandidateRecord, RoundRecord, SessionDetail, Store } from '../library/index.js';
@@ -135,6 +137,8 @@ export async function planNextRound(input: {
   readonly last: RoundRecord;
   readonly goal: number;
   readonly references: CritiqueReferences;
+  /** The artist's profile: the prior the session's picks are learnt against. */
+  readonly profile?: TasteProfile;
 }): Promise<NextRound | null> {
   const { detail, last } = input;
   const outcome = roundOutcome(last, detail.candidates);
@@ -152,8 +156,40 @@ export async function planNextRound(input: {
   } catch (error) {
     if (!isPortraitistError(error)) throw error;
   }
+  const taste = await sessionTaste({
+    store: input.store,
+    detail,
+    brief,
+    references: input.references,
+    ...(input.profile === undefined ? {} : { profile: input.profile }),
+  });
+  if (taste === null) return { brief, nudges };
+  if (taste.patch.length > 0) brief = applyPatch(brief, taste.patch);
+  return {
+    brief,
+    nudges: [
+      ...nudges,
+      ...taste.nudges,
+      { kind: 'taste', explanation: taste.explanation, weights: taste.weights },
+    ],
+    taste: taste.explanation,
+  };
+}
+
+/**
+ * What the artist's marks in a session teach, judged against `brief` (null when nothing is
+ * marked). Every scored candidate is judged again against `brief` where its blueprint is cached.
+ */
+export async function sessionTaste(input: {
+  readonly store: Store;
+  readonly detail: SessionDetail;
+  readonly brief: Brief;
+  readonly references: CritiqueReferences;
+  readonly profile?: TasteProfile;
+}): Promise<Taste | null> {
+  const { detail, brief } = input;
   const marked = detail.candidates.filter((c) => c.pick !== null && c.scorecard !== null);
-  if (marked.length === 0) return { brief, nudges };
+  if (marked.length === 0) return null;
   // Every scored candidate is judged again against the brief the next round starts from.
   const rounds = new Map(detail.rounds.map((r) => [r.id, r.number]));
   const seen = await Promise.all(
@@ -174,10 +210,11 @@ export async function planNextRound(input: {
         };
       }),
   );
-  const taste = learnTaste({
+  return learnTaste({
     brief,
     candidates: seen,
     references: input.references,
+    ...(input.profile === undefined ? {} : { profile: input.profile }),
     picks: marked.map((c) => ({
       candidate: c.id,
       ...(c.pick?.verdict === null || c.pick?.verdict === undefined
@@ -187,14 +224,4 @@ export async function planNextRound(input: {
       ...(c.pick?.note === null || c.pick?.note === undefined ? {} : { note: c.pick.note }),
     })),
   });
-  if (taste.patch.length > 0) brief = applyPatch(brief, taste.patch);
-  return {
-    brief,
-    nudges: [
-      ...nudges,
-      ...taste.nudges,
-      { kind: 'taste', explanation: taste.explanation, weights: taste.weights },
-    ],
-    taste: taste.explanation,
-  };
 }
