@@ -3,7 +3,8 @@
 // every kill the SQLite file passes `PRAGMA integrity_check`; when a session's run completes,
 // every candidate of every round is stored exactly once and scored, and the fake ComfyUI (run in
 // this process) counts no prompt queued twice. Vision's model load is each child's start-up cost,
-// so the kill count per engine is set by PORTRAITIST_CRASH_KILLS_COMFY / _LOCAL (default 50 + 6: a local run costs about three ComfyUI ones here).
+// so the kill count per engine is set by PORTRAITIST_CRASH_KILLS_COMFY / _LOCAL (default 50 each, as
+// the studio-core issue asks). The two engines run side by side: each waits on its own children.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -253,7 +254,7 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-describe('direct under kill -9, resumed with --resume', () => {
+describe.concurrent('direct under kill -9, resumed with --resume', () => {
   it('on the fake ComfyUI: every candidate stored once, no prompt queued twice, file intact', async () => {
     const kills = killsFor('PORTRAITIST_CRASH_KILLS_COMFY', 50);
     const figures = await killAndResume({
@@ -270,7 +271,7 @@ describe('direct under kill -9, resumed with --resume', () => {
   }, 1_800_000);
 
   it('on the local engine: every candidate stored once, file intact', async () => {
-    const kills = killsFor('PORTRAITIST_CRASH_KILLS_LOCAL', 6);
+    const kills = killsFor('PORTRAITIST_CRASH_KILLS_LOCAL', 50);
     const figures = await killAndResume({
       folder: join(folder, 'local'),
       engineArgs: ['--engine', 'local'],
