@@ -80,6 +80,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .name('portraitist')
     .description('Direct realistic AI portraits: briefs, vision, prompts, engines and a critic.')
     .version(VERSION, '-v, --version')
+    // Program options come before the command; lets `darkroom` take flags of its own (the one
+    // pass) beside subcommands that use the same names.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -239,7 +242,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   registerCritique(program, io, setExitCode);
   registerGenerate(program, io);
   registerDirect(program, io);
-  registerDarkroom(program, io);
+  registerDarkroom(program, io, setExitCode);
   registerServe(program, io);
   registerSessions(program, io);
   registerWorker(program, io);
