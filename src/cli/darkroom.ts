@@ -1,9 +1,23 @@
-// `portraitist darkroom …`: each darkroom operation on its own, at the photo's full resolution.
-import { resolve } from 'node:path';
+// `portraitist darkroom <photos…|folder> --relight … --expression … --lens … --grade … --reframe …`:
+// the darkroom in one pass (models loaded once per process), and each operation on its own as a
+// subcommand, at the photo's full resolution.
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { darkroomSession, type DarkroomOperation } from '../studio/index.js';
+import { PortraitistError } from '../errors/index.js';
+import {
+  createDarkroomModels,
+  darkroomChain,
+  darkroomJobs,
+  darkroomSession,
+  parseDarkroomRecipe,
+  readDarkroomRecipe,
+  type DarkroomOperation,
+  type DarkroomRecipe,
+} from '../studio/index.js';
+import { exitCodes } from './errors.js';
 import { numberFlag, parseFlags } from './flags.js';
+import { progressBar } from './progress.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 
 const output = {
@@ -96,11 +110,256 @@ async function run(
     writeLine(io.stdout, `wrote ${flags.out} (${result.width}×${result.height}, ${result.ms} ms)`);
 }
 
-/** Adds `darkroom relight|expression|lens|grade|reframe`. */
-export function registerDarkroom(program: Command, io: CliIo): void {
+const expressionKeys = {
+  lift: 'lift',
+  parted: 'parted',
+  'brow-raise': 'browRaise',
+  furrow: 'furrow',
+  eyes: 'eyes',
+  tilt: 'tilt',
+} as const;
+
+/** `lift=0.3,brow-raise=0.2`: the expression flag of the one pass. */
+const expressionSpec = z.string().transform((text, ctx) => {
+  const deltas: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const [key = '', value = ''] = part.split('=').map((p) => p.trim());
+    const name = expressionKeys[key as keyof typeof expressionKeys];
+    const number = Number(value);
+    if (name === undefined || value === '' || !Number.isFinite(number)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected name=value pairs with names from ${Object.keys(expressionKeys).join(', ')} (e.g. lift=0.3,parted=0.2)`,
+      });
+      return z.NEVER;
+    }
+    deltas[name] = number;
+  }
+  return deltas;
+});
+
+const chainFlags = z.object({
+  out: z.string().optional(),
+  outDir: z.string().optional(),
+  force: z.boolean().optional(),
+  json: z.boolean().optional(),
+  recipe: z.string().optional(),
+  relight: z.string().optional(),
+  side: z.enum(['left', 'right'], { error: 'expected left or right' }).optional(),
+  intensity: numberFlag(0, 1).optional(),
+  fill: numberFlag(1, 32, 'a key:fill ratio').optional(),
+  softness: numberFlag(0, 1).optional(),
+  rim: z.boolean().optional(),
+  colourTemperature: numberFlag(1500, 15000, 'a colour temperature in kelvin').optional(),
+  face: z
+    .string()
+    .refine((v) => v === 'all' || /^\d+$/.test(v.trim()), {
+      error: 'expected a face number (0, 1, …) or all',
+    })
+    .transform((v) => (v === 'all' ? ('all' as const) : Number(v)))
+    .optional(),
+  expression: expressionSpec.optional(),
+  lens: numberFlag(0.7, 64, 'an f-number').optional(),
+  focalLength: numberFlag(8, 800).optional(),
+  grade: z.string().optional(),
+  film: z.string().optional(),
+  lut: z.string().optional(),
+  temperature: numberFlag(1500, 15000).optional(),
+  contrast: numberFlag(-1, 1).optional(),
+  saturation: numberFlag(-1, 1).optional(),
+  reframe: z.string().optional(),
+  composition: z.string().optional(),
+  aspect: z.string().optional(),
+});
+
+type ChainFlags = z.output<typeof chainFlags>;
+
+/** A step of the recipe with the flags given laid over it (flags win field by field). */
+function merged<T extends object>(
+  base: T | undefined,
+  over: Record<string, unknown>,
+  start: boolean,
+): T | undefined {
+  const given = Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined));
+  if (base === undefined && !start) return undefined;
+  return { ...(base ?? {}), ...given } as T;
+}
+
+/** The chain: the recipe file's, with the flags on top. */
+function chainOf(flags: ChainFlags, recipe: DarkroomRecipe | undefined): unknown {
+  const r = recipe ?? {};
+  return Object.fromEntries(
+    Object.entries({
+      relight: merged(
+        r.relight,
+        {
+          rig: flags.relight,
+          side: flags.side,
+          intensity: flags.intensity,
+          fill: flags.fill,
+          softness: flags.softness,
+          rim: flags.rim,
+          colourTemperature: flags.colourTemperature,
+          face: flags.face,
+        },
+        flags.relight !== undefined,
+      ),
+      expression: merged(r.expression, flags.expression ?? {}, flags.expression !== undefined),
+      lens: merged(
+        r.lens,
+        { aperture: flags.lens, focalLength: flags.focalLength },
+        flags.lens !== undefined,
+      ),
+      grade: merged(
+        r.grade,
+        {
+          grade: flags.grade,
+          film: flags.film,
+          lut: flags.lut,
+          temperature: flags.temperature,
+          contrast: flags.contrast,
+          saturation: flags.saturation,
+        },
+        [
+          flags.grade,
+          flags.film,
+          flags.lut,
+          flags.temperature,
+          flags.contrast,
+          flags.saturation,
+        ].some((v) => v !== undefined),
+      ),
+      reframe: merged(
+        r.reframe,
+        { shot: flags.reframe, composition: flags.composition, aspect: flags.aspect },
+        flags.reframe !== undefined,
+      ),
+    }).filter(([, v]) => v !== undefined),
+  );
+}
+
+/** The one pass over photos and folders. */
+async function runChain(
+  io: CliIo,
+  photos: readonly string[],
+  flags: ChainFlags,
+  setExitCode: (code: number) => void,
+): Promise<void> {
+  const json = flags.json === true;
+  if (photos.length === 0) {
+    const message = 'expected at least one photo or folder for `photos`';
+    throw new PortraitistError('USAGE', message, { issues: [{ path: 'photos', message }] });
+  }
+  const recipePath = flags.recipe === undefined ? undefined : resolve(io.cwd, flags.recipe);
+  const recipe =
+    recipePath === undefined ? undefined : await readDarkroomRecipe(recipePath, flags.recipe);
+  const chain = parseDarkroomRecipe(chainOf(flags, recipe), flags.recipe ?? 'the command line');
+  const jobs = await darkroomJobs(
+    photos.map((photo) => ({ path: resolve(io.cwd, photo), source: photo })),
+    {
+      ...(flags.out === undefined ? {} : { out: resolve(io.cwd, flags.out) }),
+      ...(flags.outDir === undefined ? {} : { outDir: resolve(io.cwd, flags.outDir) }),
+    },
+  );
+  const models = createDarkroomModels();
+  const progress = progressBar(io, jobs.length, 'darkroom', !json && jobs.length > 1);
+  const stderrStyle = styleFor(io, 'stderr');
+  const style = styleFor(io);
+  try {
+    const results = await darkroomChain({
+      jobs,
+      recipe: chain,
+      force: flags.force === true,
+      models,
+      // A recipe's LUT is found beside the recipe; a flag's in the working folder.
+      lutPath: (lut) =>
+        resolve(
+          flags.lut === undefined && recipePath !== undefined ? dirname(recipePath) : io.cwd,
+          lut,
+        ),
+      onStage: (_job, text) => {
+        if (!json && jobs.length === 1) writeLine(io.stderr, stderrStyle.dim(`darkroom: ${text}`));
+      },
+      onPhoto: (result, index) => {
+        progress.update(index + 1, result.input);
+      },
+    });
+    progress.done();
+    if (json)
+      writeJson(
+        io,
+        results.map((r) => ({
+          ...r,
+          ...(r.error === undefined ? {} : { error: r.error.toJSON() }),
+        })),
+      );
+    else
+      for (const r of results) {
+        if (r.error !== undefined)
+          writeLine(
+            io.stdout,
+            `${style.error('error')} ${r.error.code}: ${r.input}: ${r.error.message}`,
+          );
+        else
+          writeLine(
+            io.stdout,
+            `wrote ${r.output ?? ''} (${r.width ?? 0}×${r.height ?? 0}${r.alpha === true ? ', alpha kept' : ''}, ${r.applied.join(' → ') || 'nothing applied'}, ${r.ms} ms)`,
+          );
+        for (const notice of r.notices)
+          writeLine(io.stderr, `${stderrStyle.warn('warning')} ${r.input}: ${notice}`);
+      }
+    const failure = results.find((r) => r.error !== undefined);
+    if (failure?.error !== undefined) setExitCode(exitCodes[failure.error.code]);
+  } finally {
+    await models.dispose();
+  }
+}
+
+/** Adds `darkroom <photos…>` (the one pass) and `darkroom relight|expression|lens|grade|reframe`. */
+export function registerDarkroom(
+  program: Command,
+  io: CliIo,
+  setExitCode: (code: number) => void,
+): void {
   const darkroom = program
     .command('darkroom')
-    .description('re-direct a real photo: light, expression, lens, grade, framing');
+    .description(
+      're-direct real photos in one pass: light, expression, lens, grade, framing (or one operation as a subcommand)',
+    )
+    .enablePositionalOptions()
+    .argument('[photos...]', 'photos, or folders of photos')
+    .option('--recipe <file.yaml>', 'the chain as a recipe file (flags given override it)')
+    .option('--relight <rig>', 'relight with a light rig of the vocabulary')
+    .option('--side <side>', "the subject's side of the key: left or right")
+    .option('--intensity <0..1>', 'how far the relight goes (default 0.8)')
+    .option('--fill <ratio>', 'key:fill ratio, lit to shadow cheek in linear light (e.g. 4)')
+    .option('--softness <0..1>', 'terminator width: 0 hard .. 1 very soft')
+    .option('--rim', 'add a rim light')
+    .option('--no-rim', 'no rim light, whatever the rig says')
+    .option('--colour-temperature <K>', 'the key light colour in kelvin')
+    .option('--face <N|all>', 'which face to relight (and warp): a number, or all (default)')
+    .option(
+      '--expression <name=value,…>',
+      'expression warp: lift, parted, brow-raise, furrow, eyes, tilt (e.g. lift=0.3)',
+    )
+    .option('--lens <f-number>', 'blur the background as this aperture would')
+    .option('--focal-length <mm>', 'focal length for --lens (default 85)')
+    .option('--grade <grade>', 'a grade of the vocabulary')
+    .option('--film <film>', 'a film stock of the vocabulary')
+    .option('--lut <file.cube>', 'a 3D LUT in .cube format')
+    .option('--temperature <K>', 'white balance target in kelvin')
+    .option('--contrast <−1..1>', 'contrast')
+    .option('--saturation <−1..1>', 'saturation')
+    .option('--reframe <shot>', 'crop to a shot type of the vocabulary')
+    .option('--composition <rule>', 'composition rule for --reframe (default rule-of-thirds)')
+    .option('--aspect <w:h>', 'aspect ratio for --reframe (default the photo’s own)')
+    .option('-o, --out <png>', 'where to write the result (one photo)')
+    .option('--out-dir <dir>', 'where results go, one <name>.png per photo')
+    .option('--force', 'overwrite outputs that exist')
+    .option('--json', 'print the results as JSON')
+    .action(async (photos: string[], raw: unknown) => {
+      await runChain(io, photos, parseFlags(chainFlags, raw), setExitCode);
+    });
   const common = (command: Command) =>
     command
       .argument('<photo>', 'the photo')

@@ -90,6 +90,9 @@ export async function main(
     .name('portraitist')
     .description('Direct realistic AI portraits: briefs, vision, prompts, engines and a critic.')
     .version(VERSION, '-v, --version')
+    // Program options come before the command; lets `darkroom` take flags of its own (the one
+    // pass) beside subcommands that use the same names.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -249,7 +252,7 @@ export async function main(
   registerCritique(program, io, setExitCode);
   registerGenerate(program, io);
   registerDirect(program, io);
-  registerDarkroom(program, io);
+  registerDarkroom(program, io, setExitCode);
   registerServe(program, io, edges.studioServer);
   registerSessions(program, io);
   registerWorker(program, io);

@@ -17,4 +17,4 @@ export { grade, gradeFromVocabulary, type GradeSettings } from './grade.js';
 export { parseCubeLut, applyLut, type Lut3d } from './lut.js';
 export { addGrain, grainForStock } from './grain.js';
 export { vignette } from './vignette.js';
-export { reframe, planReframe, type ReframeTarget } from './reframe.js';
+export { reframe, planReframe, checkReframeTarget, type ReframeTarget } from './reframe.js';

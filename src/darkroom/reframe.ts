@@ -90,6 +90,13 @@ const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 const clamp = (value: number, low: number, high: number): number =>
   Math.min(high, Math.max(low, value));
 
+/** Checks a target's names and aspect ratio before any photo is read (USAGE naming the field). */
+export function checkReframeTarget(target: ReframeTarget): void {
+  if (target.shot !== undefined) lookup(shotTypes, 'shot', 'shot type', target.shot);
+  lookup(compositions, 'composition', 'composition rule', target.composition ?? 'rule-of-thirds');
+  if (target.aspectRatio !== undefined) parseAspect(target.aspectRatio);
+}
+
 /**
  * Plans the crop that puts the selected face's eye centre on the composition's anchor at the
  * shot's face size and the aspect ratio, shrinking it (and noting so) when the photo is too small.

@@ -97,6 +97,22 @@ export {
   type DarkroomSessionOptions,
 } from './darkroom.js';
 export {
+  SMALL_OUTPUT_PX,
+  createDarkroomModels,
+  darkroomChain,
+  darkroomJobs,
+  darkroomRecipeSchema,
+  parseDarkroomRecipe,
+  readDarkroomRecipe,
+  relightTargetOf,
+  type DarkroomChainOptions,
+  type DarkroomJob,
+  type DarkroomModelLoaders,
+  type DarkroomModels,
+  type DarkroomPhotoResult,
+  type DarkroomRecipe,
+} from './darkroom-chain.js';
+export {
   analyzePhotos,
   describeBlueprint,
   type AnalyzeInput,
