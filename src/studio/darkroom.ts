@@ -111,6 +111,45 @@ const vocabularyError = (what: string, ids: readonly string[], field: string, va
   return new PortraitistError('USAGE', message, { issues: [{ path: field, message }] });
 };
 
+/** The grade settings of a grade operation (vocabulary grade and film, then the sliders), checked. */
+export function gradeSettingsFor(
+  operation: Omit<Extract<DarkroomOperation, { kind: 'grade' }>, 'kind' | 'lut'>,
+): GradeSettings {
+  const vocabularyGrade =
+    operation.grade === undefined
+      ? undefined
+      : findEntry(grades as readonly Grade[], operation.grade);
+  if (operation.grade !== undefined && vocabularyGrade === undefined)
+    throw vocabularyError(
+      'a grade',
+      grades.map((g) => g.id),
+      'grade',
+      operation.grade,
+    );
+  const film =
+    operation.film === undefined
+      ? undefined
+      : findEntry(filmStocks as readonly FilmStock[], operation.film);
+  if (operation.film !== undefined && film === undefined)
+    throw vocabularyError(
+      'a film stock',
+      filmStocks.map((f) => f.id),
+      'film',
+      operation.film,
+    );
+  const base: GradeSettings =
+    vocabularyGrade === undefined ? {} : gradeFromVocabulary(vocabularyGrade, film);
+  return {
+    ...base,
+    ...(operation.temperature === undefined
+      ? {}
+      : { whiteBalance: { temperature: operation.temperature } }),
+    ...(operation.contrast === undefined ? {} : { contrast: operation.contrast }),
+    ...(operation.saturation === undefined ? {} : { saturation: operation.saturation }),
+    ...(operation.split === undefined ? {} : { split: { ...operation.split } }),
+  };
+}
+
 /** Checks an operation's settings and returns what applies it. */
 async function prepare(operation: DarkroomOperation): Promise<Apply> {
   switch (operation.kind) {
@@ -142,43 +181,11 @@ async function prepare(operation: DarkroomOperation): Promise<Apply> {
         });
       };
     case 'grade': {
-      const vocabularyGrade =
-        operation.grade === undefined
-          ? undefined
-          : findEntry(grades as readonly Grade[], operation.grade);
-      if (operation.grade !== undefined && vocabularyGrade === undefined)
-        throw vocabularyError(
-          'a grade',
-          grades.map((g) => g.id),
-          'grade',
-          operation.grade,
-        );
-      const film =
-        operation.film === undefined
-          ? undefined
-          : findEntry(filmStocks as readonly FilmStock[], operation.film);
-      if (operation.film !== undefined && film === undefined)
-        throw vocabularyError(
-          'a film stock',
-          filmStocks.map((f) => f.id),
-          'film',
-          operation.film,
-        );
       const lut =
         operation.lut === undefined
           ? undefined
           : parseCubeLut(await readLut(operation.lut.path), operation.lut.source);
-      const base: GradeSettings =
-        vocabularyGrade === undefined ? {} : gradeFromVocabulary(vocabularyGrade, film);
-      const settings: GradeSettings = {
-        ...base,
-        ...(operation.temperature === undefined
-          ? {}
-          : { whiteBalance: { temperature: operation.temperature } }),
-        ...(operation.contrast === undefined ? {} : { contrast: operation.contrast }),
-        ...(operation.saturation === undefined ? {} : { saturation: operation.saturation }),
-        ...(operation.split === undefined ? {} : { split: { ...operation.split } }),
-      };
+      const settings = gradeSettingsFor(operation);
       return async (photo, stage) => {
         stage('grading');
         const graded = grade(photo.image, settings);

@@ -84,11 +84,20 @@ export {
 } from './critique.js';
 export {
   darkroomSession,
+  gradeSettingsFor,
   keyPhrase,
   type DarkroomOperation,
   type DarkroomResult,
   type DarkroomSessionOptions,
 } from './darkroom.js';
+export {
+  createDarkroomStudio,
+  maxPreviewSize,
+  type DarkroomPreview,
+  type DarkroomSettings,
+  type DarkroomStudio,
+  type DarkroomStudioOptions,
+} from './darkroom-preview.js';
 export {
   analyzePhotos,
   describeBlueprint,
