@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLibrary, type Library } from '../studio/index.js';
 import { onePixelPng, pngBomb, readFixture } from '../testing/index.js';
@@ -288,6 +289,106 @@ async function readEvents(response: Response): Promise<Answer[]> {
     .filter((block) => block.includes('data: '))
     .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 6)) as Answer);
 }
+
+describe('the darkroom', () => {
+  const app = () => createApp({ api });
+  /** Mean absolute difference per channel between two JPEGs of the same size. */
+  const difference = async (a: Uint8Array, b: Uint8Array): Promise<number> => {
+    const [x, y] = await Promise.all(
+      [a, b].map((bytes) => sharp(Buffer.from(bytes)).removeAlpha().raw().toBuffer()),
+    );
+    expect(x?.length).toBe(y?.length);
+    let sum = 0;
+    for (let i = 0; i < (x?.length ?? 0); i++) sum += Math.abs((x?.[i] ?? 0) - (y?.[i] ?? 0));
+    return sum / (x?.length ?? 1);
+  };
+
+  it('previews the sliders at screen size, re-rendering only what changed, and exports at full size', async () => {
+    const upload = await call(app(), 'POST', '/api/references?name=soft-smile.png', {
+      bytes: photo,
+    });
+    const blob = upload.json.blob as string;
+    const { width, height } = await sharp(Buffer.from(photo)).metadata();
+    const plain = await call(app(), 'POST', '/api/darkroom/preview', {
+      json: { blob, settings: {}, maxSize: 320 },
+    });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('content-type')).toBe('image/jpeg');
+    const plainSize = await sharp(Buffer.from(plain.bytes)).metadata();
+    expect(Math.max(plainSize.width ?? 0, plainSize.height ?? 0)).toBe(
+      Math.min(320, Math.max(width ?? 0, height ?? 0)),
+    );
+    const lit = await call(app(), 'POST', '/api/darkroom/preview', {
+      json: {
+        blob,
+        settings: { key: { rig: 'split', side: 'left', intensity: 1 }, smile: 0.5 },
+        maxSize: 320,
+      },
+    });
+    expect(lit.status).toBe(200);
+    // A split key and a smile change the picture well beyond JPEG noise.
+    expect(await difference(plain.bytes, lit.bytes)).toBeGreaterThan(2);
+
+    // Through the use case: the photo, mesh and mask are cached; a grade change renders one stage.
+    const settings = { key: { rig: 'split', side: 'left' as const, intensity: 1 }, smile: 0.5 };
+    const warm = await api.darkroomPreview(blob, settings, { maxSize: 320 });
+    expect(warm).toMatchObject({ warm: true, rendered: 0 });
+    const graded = await api.darkroomPreview(
+      blob,
+      { ...settings, grade: { saturation: -1 } },
+      { maxSize: 320 },
+    );
+    expect(graded).toMatchObject({ warm: true, rendered: 1 });
+    const mono = await sharp(Buffer.from(graded.jpeg)).raw().toBuffer();
+    let chroma = 0;
+    for (let i = 0; i < mono.length; i += 3)
+      chroma += Math.abs((mono[i] ?? 0) - (mono[i + 2] ?? 0));
+    expect(chroma / (mono.length / 3)).toBeLessThan(3);
+    const keyed = await api.darkroomPreview(
+      blob,
+      { ...settings, key: { ...settings.key, side: 'right' }, grade: { saturation: -1 } },
+      { maxSize: 320 },
+    );
+    expect(keyed.rendered).toBe(3);
+
+    const exported = await call(app(), 'POST', '/api/darkroom/export', {
+      json: { blob, settings },
+    });
+    expect(exported.status).toBe(201);
+    expect(exported.json).toMatchObject({ width, height });
+    const png = await call(app(), 'GET', `/api/blobs/${exported.json.blob as string}`);
+    expect(png.headers.get('content-type')).toBe('image/png');
+    expect((await sharp(Buffer.from(png.bytes)).metadata()).width).toBe(width);
+  }, 240_000);
+
+  it('refuses sliders off their range or vocabulary, naming the field', async () => {
+    const upload = await call(app(), 'POST', '/api/references?name=soft-smile.png', {
+      bytes: photo,
+    });
+    const blob = upload.json.blob as string;
+    // Off the document's schema, so sent without the request check.
+    const range = await app().request('/api/darkroom/preview', {
+      method: 'POST',
+      headers: { host: '127.0.0.1:4780', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        blob,
+        settings: { key: { rig: 'loop', side: 'left', intensity: 2 } },
+      }),
+    });
+    expect(range.status).toBe(400);
+    const rangeBody = (await range.json()) as Answer;
+    expect(rangeBody.error.issues[0].path).toBe('settings.key.intensity');
+    const rig = await call(app(), 'POST', '/api/darkroom/preview', {
+      json: { blob, settings: { grade: { grade: 'no-such-grade' } } },
+    });
+    expect(rig.status).toBeGreaterThanOrEqual(400);
+    expect(rig.json.error.issues[0].path).toBe('grade');
+    const missing = await call(app(), 'POST', '/api/darkroom/preview', {
+      json: { blob: 'a'.repeat(64), settings: {} },
+    });
+    expect(missing.status).toBe(404);
+  }, 120_000);
+});
 
 describe('sessions, rounds, candidates, picks and search', () => {
   const app = () => createApp({ api });

@@ -33,6 +33,9 @@ import {
   sessionsQuerySchema,
   sessionsResponseSchema,
   startRoundRequestSchema,
+  darkroomPreviewRequestSchema,
+  darkroomExportRequestSchema,
+  darkroomExportResponseSchema,
 } from './schemas.js';
 import type { PickInput } from '../studio/index.js';
 import type { StartRoundInput } from './sessions.js';
@@ -244,6 +247,40 @@ export function routeTable(version: string): RouteDefinition[] {
       },
       errors: [400, 404],
       handle: async ({ params }, api) => api.blob((params as { id: string }).id),
+    },
+    {
+      operationId: 'darkroomPreview',
+      method: 'post',
+      path: '/api/darkroom/preview',
+      summary:
+        'The darkroom sliders rendered on a photo at screen size (JPEG); the photo, its face mesh and mask are cached, so a change re-renders only.',
+      tag: 'darkroom',
+      body: jsonBody(darkroomPreviewRequestSchema, 'DarkroomPreviewRequest'),
+      answer: { kind: 'binary', status: 200, mediaTypes: ['image/jpeg'] },
+      errors: [400, 404, 413, 422],
+      handle: async ({ body }, api) => {
+        const request = body as z.output<typeof darkroomPreviewRequestSchema>;
+        const preview = await api.darkroomPreview(
+          request.blob,
+          request.settings,
+          request.maxSize === undefined ? {} : { maxSize: request.maxSize },
+        );
+        return { bytes: preview.jpeg, mediaType: 'image/jpeg' };
+      },
+    },
+    {
+      operationId: 'darkroomExport',
+      method: 'post',
+      path: '/api/darkroom/export',
+      summary: 'The darkroom sliders rendered at full resolution, stored as a PNG blob.',
+      tag: 'darkroom',
+      body: jsonBody(darkroomExportRequestSchema, 'DarkroomExportRequest'),
+      answer: json(darkroomExportResponseSchema, 'DarkroomExport', 201),
+      errors: [400, 404, 413, 422],
+      handle: async ({ body }, api) => {
+        const request = body as z.output<typeof darkroomExportRequestSchema>;
+        return { status: 201, json: await api.darkroomExport(request.blob, request.settings) };
+      },
     },
     {
       operationId: 'listSessions',

@@ -495,3 +495,47 @@ export const startRoundRequestSchema = z.strictObject({
     .describe('The nudges applied to make this brief, recorded with the round.'),
 });
 export const roundResponseSchema = z.object({ round: roundSchema });
+
+const darkroomSettingsSchema = z.strictObject({
+  key: z
+    .strictObject({
+      rig: z.string().min(1).describe('A light rig of the vocabulary (loop, rembrandt, split …).'),
+      side: z.enum(['left', 'right']).describe("The subject's side the key comes from."),
+      intensity: z.number().min(0).max(1),
+    })
+    .optional(),
+  smile: z.number().min(-1).max(1).optional().describe('Lip corners up (+) or down (−).'),
+  aperture: z.number().min(0.95).max(22).optional().describe('f-number of the simulated lens.'),
+  grade: z
+    .strictObject({
+      grade: z.string().optional().describe('A grade of the vocabulary.'),
+      film: z.string().optional().describe('A film stock of the vocabulary.'),
+      temperature: z.number().min(2000).max(15000).optional(),
+      contrast: z.number().min(-1).max(1).optional(),
+      saturation: z.number().min(-1).max(1).optional(),
+    })
+    .optional(),
+});
+
+export const darkroomPreviewRequestSchema = z.strictObject({
+  blob: blobIdSchema.describe('The photo: a reference or a candidate image.'),
+  settings: darkroomSettingsSchema,
+  maxSize: z
+    .number()
+    .int()
+    .min(64)
+    .max(1600)
+    .optional()
+    .describe('Long side of the preview in pixels: the viewport (default and at most 1600).'),
+});
+
+export const darkroomExportRequestSchema = z.strictObject({
+  blob: blobIdSchema,
+  settings: darkroomSettingsSchema,
+});
+
+export const darkroomExportResponseSchema = z.object({
+  blob: blobIdSchema.describe('The full-resolution PNG, stored in the library.'),
+  width: z.number().int(),
+  height: z.number().int(),
+});

@@ -48,7 +48,11 @@ import {
   type Vision,
 } from '../vision/index.js';
 import {
+  createDarkroomStudio,
   engineConfigSchema,
+  type DarkroomPreview,
+  type DarkroomSettings,
+  type DarkroomStudio,
   type BlobStore,
   type EngineConfig,
   type Store,
@@ -114,6 +118,17 @@ export interface StudioApi extends SessionsApi {
   /** The photo with its blueprint drawn over it, as PNG. */
   overlay(blob: BlobId, options?: { maxSize?: number }): Promise<Uint8Array>;
   blob(id: BlobId): Promise<{ bytes: Uint8Array; mediaType: string }>;
+  /** The darkroom sliders on a photo at screen size (cached photo, face mesh and mask). */
+  darkroomPreview(
+    blob: BlobId,
+    settings: DarkroomSettings,
+    options?: { maxSize?: number },
+  ): Promise<DarkroomPreview>;
+  /** The darkroom sliders at full resolution, stored as a PNG blob. */
+  darkroomExport(
+    blob: BlobId,
+    settings: DarkroomSettings,
+  ): Promise<{ blob: BlobId; width: number; height: number }>;
   /** Whether the vision models are loaded yet. */
   visionState(): 'idle' | 'loaded';
   dispose(): Promise<void>;
@@ -135,6 +150,8 @@ export interface StudioApiOptions {
   readonly imageLimits?: Partial<ImageLimits>;
   /** How many blueprints to keep in memory (default 32). */
   readonly blueprintCacheSize?: number;
+  /** The darkroom's cache of working images (default: one made for this studio). */
+  readonly darkroom?: DarkroomStudio;
 }
 
 const mediaTypes: Record<ImageFormat, string> = {
@@ -234,8 +251,21 @@ export function createStudioApi(options: StudioApiOptions): StudioApi {
     getVision: queuedVision,
   });
 
+  const darkroom =
+    options.darkroom ??
+    createDarkroomStudio({
+      readPhoto: (blob) => blobs.get(checkBlobId(blob)),
+      getVision: queuedVision,
+    });
+
   return {
     ...sessions,
+    darkroomPreview: (blob, settings, previewOptions) =>
+      darkroom.preview(checkBlobId(blob), settings, previewOptions),
+    async darkroomExport(blob, settings) {
+      const { png, image } = await darkroom.render(checkBlobId(blob), settings);
+      return { blob: await blobs.put(png), width: image.width, height: image.height };
+    },
     validateBrief(source) {
       try {
         const brief =
@@ -327,6 +357,7 @@ export function createStudioApi(options: StudioApiOptions): StudioApi {
     visionState: () => (visionLoaded ? 'loaded' : 'idle'),
     async dispose() {
       await sessions.closeRounds();
+      await darkroom.dispose();
       if (vision !== undefined) {
         const loaded = await vision.catch(() => undefined);
         loaded?.dispose();

@@ -33,7 +33,7 @@ import {
   type Vision,
   type VisionRuntime,
 } from '../vision/index.js';
-import { gradeSettingsFor, keyPhrase, type DarkroomOperation } from './darkroom.js';
+import { gradeFor, keyPhrase, type DarkroomOperation } from './darkroom.js';
 
 /** An output whose short side is under this many pixels gets a warning. */
 export const SMALL_OUTPUT_PX = 512;
@@ -416,7 +416,7 @@ async function prepare(options: DarkroomChainOptions): Promise<Prepared> {
         ? {}
         : { lut: { path: options.lutPath?.(g.lut) ?? g.lut, source: g.lut } }),
     };
-    gradeSettings = await gradeSettingsFor(operation);
+    gradeSettings = await gradeFor(operation);
   }
   if (recipe.reframe !== undefined) {
     checkReframeTarget(reframeTarget(recipe.reframe));

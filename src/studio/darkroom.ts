@@ -111,10 +111,10 @@ const vocabularyError = (what: string, ids: readonly string[], field: string, va
   return new PortraitistError('USAGE', message, { issues: [{ path: field, message }] });
 };
 
-/** Checks a grade's settings (vocabulary names, the LUT file) and returns what applies it. */
-export async function gradeSettingsFor(
-  operation: Extract<DarkroomOperation, { kind: 'grade' }>,
-): Promise<(image: RgbImage) => RgbImage> {
+/** The grade settings of a grade operation (vocabulary grade and film, then the sliders), checked. */
+export function gradeSettingsFor(
+  operation: Omit<Extract<DarkroomOperation, { kind: 'grade' }>, 'kind' | 'lut'>,
+): GradeSettings {
   const vocabularyGrade =
     operation.grade === undefined
       ? undefined
@@ -137,13 +137,9 @@ export async function gradeSettingsFor(
       'film',
       operation.film,
     );
-  const lut =
-    operation.lut === undefined
-      ? undefined
-      : parseCubeLut(await readLut(operation.lut.path), operation.lut.source);
   const base: GradeSettings =
     vocabularyGrade === undefined ? {} : gradeFromVocabulary(vocabularyGrade, film);
-  const settings: GradeSettings = {
+  return {
     ...base,
     ...(operation.temperature === undefined
       ? {}
@@ -152,6 +148,17 @@ export async function gradeSettingsFor(
     ...(operation.saturation === undefined ? {} : { saturation: operation.saturation }),
     ...(operation.split === undefined ? {} : { split: { ...operation.split } }),
   };
+}
+
+/** Checks a grade's settings (vocabulary names, the LUT file) and returns what applies it. */
+export async function gradeFor(
+  operation: Extract<DarkroomOperation, { kind: 'grade' }>,
+): Promise<(image: RgbImage) => RgbImage> {
+  const lut =
+    operation.lut === undefined
+      ? undefined
+      : parseCubeLut(await readLut(operation.lut.path), operation.lut.source);
+  const settings = gradeSettingsFor(operation);
   return (image) => {
     const graded = grade(image, settings);
     return lut === undefined ? graded : applyLut(graded, lut);
@@ -189,7 +196,7 @@ async function prepare(operation: DarkroomOperation): Promise<Apply> {
         });
       };
     case 'grade': {
-      const apply = await gradeSettingsFor(operation);
+      const apply = await gradeFor(operation);
       return async (photo, stage) => {
         stage('grading');
         return apply(photo.image);

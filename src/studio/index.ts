@@ -91,6 +91,7 @@ export {
 } from './critique.js';
 export {
   darkroomSession,
+  gradeSettingsFor,
   keyPhrase,
   type DarkroomOperation,
   type DarkroomResult,
@@ -112,6 +113,14 @@ export {
   type DarkroomPhotoResult,
   type DarkroomRecipe,
 } from './darkroom-chain.js';
+export {
+  createDarkroomStudio,
+  maxPreviewSize,
+  type DarkroomPreview,
+  type DarkroomSettings,
+  type DarkroomStudio,
+  type DarkroomStudioOptions,
+} from './darkroom-preview.js';
 export {
   analyzePhotos,
   describeBlueprint,
