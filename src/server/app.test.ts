@@ -350,6 +350,19 @@ describe('the darkroom', () => {
       { maxSize: 320 },
     );
     expect(keyed.rendered).toBe(3);
+    // The relight panel's own sliders (fill, softness, rim, colour) override the rig's.
+    const filled = await call(app(), 'POST', '/api/darkroom/preview', {
+      json: {
+        blob,
+        settings: {
+          ...settings,
+          key: { ...settings.key, fill: 1.2, softness: 1, rim: true, temperature: 3200 },
+        },
+        maxSize: 320,
+      },
+    });
+    expect(filled.status).toBe(200);
+    expect(await difference(lit.bytes, filled.bytes)).toBeGreaterThan(1);
 
     const exported = await call(app(), 'POST', '/api/darkroom/export', {
       json: { blob, settings },
