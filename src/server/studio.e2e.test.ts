@@ -390,27 +390,54 @@ describe('the web studio in Chromium', () => {
     });
     const blob = (await stage.getAttribute('data-blob')) ?? '';
     const maxSize = Number(await stage.getAttribute('data-size'));
-    const shownIsFresh = async () => {
-      const src = await preview.getAttribute('src');
-      if (src === null) return false;
-      return page.evaluate(
-        async ({ src, ...input }) => {
-          try {
-            const shown = new Uint8Array(await (await fetch(src)).arrayBuffer());
-            const fresh = await fetch('/api/darkroom/preview', {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify(input),
-            });
-            const bytes = new Uint8Array(await fresh.arrayBuffer());
-            return shown.length === bytes.length && shown.every((b, i) => b === bytes[i]);
-          } catch {
-            return false; // the picture was replaced (and its URL revoked) meanwhile
-          }
+    // The page's CSP keeps fetch off blob: URLs, so the shown picture is read through a canvas and
+    // set against a fresh render decoded by the same browser.
+    const shownIsFresh = () =>
+      preview.evaluate(
+        async (shown, input) => {
+          const image = shown as unknown as {
+            complete: boolean;
+            naturalWidth: number;
+            naturalHeight: number;
+          };
+          if (!image.complete || image.naturalWidth === 0) return false;
+          // The browser's own canvas API (this file is typed without the DOM library).
+          const dom = globalThis as unknown as {
+            createImageBitmap(blob: Blob): Promise<{ width: number; height: number }>;
+            OffscreenCanvas: new (
+              width: number,
+              height: number,
+            ) => {
+              getContext(kind: '2d'): {
+                drawImage(source: unknown, x: number, y: number): void;
+                getImageData(
+                  x: number,
+                  y: number,
+                  w: number,
+                  h: number,
+                ): { data: Uint8ClampedArray };
+              } | null;
+            };
+          };
+          const fresh = await fetch('/api/darkroom/preview', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(input),
+          });
+          const bitmap = await dom.createImageBitmap(await fresh.blob());
+          const { naturalWidth: width, naturalHeight: height } = image;
+          if (bitmap.width !== width || bitmap.height !== height) return false;
+          const pixels = (source: unknown) => {
+            const canvas = new dom.OffscreenCanvas(width, height);
+            const context = canvas.getContext('2d');
+            context?.drawImage(source, 0, 0);
+            return context?.getImageData(0, 0, width, height).data ?? new Uint8ClampedArray();
+          };
+          const [a, b] = [pixels(shown), pixels(bitmap)];
+          return a.length > 0 && a.every((v, i) => v === b[i]);
         },
-        { src, blob, settings, maxSize },
+        { blob, settings, maxSize },
       );
-    };
     await expect.poll(shownIsFresh, { timeout: 60_000 }).toBe(true);
     await page.screenshot({ path: join(shots, 'darkroom-1-developed.png') });
     // Hold \ to see the photo before; let go and the develop is back.

@@ -447,8 +447,8 @@ export function Darkroom(props: {
       <section className="dr-main">
         <div className="compare-toolbar">
           <strong>Darkroom</strong>
-          <span className="dim">
-            hold \ for before · Y before/after slider · double-click a slider’s name to reset
+          <span className="dim" title="double-click a slider's name to reset it">
+            hold \ before · Y split
           </span>
           <div className="spacer" />
           <span className="dim" data-testid="dr-status">

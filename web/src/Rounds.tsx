@@ -136,7 +136,9 @@ function Compare(props: {
       <div className="compare-toolbar">
         <strong>Compare</strong>
         <span className="dim">
-          scroll to zoom, drag to pan — every picture follows · zoom {view.scale.toFixed(1)}×
+          {slider
+            ? 'drag the divider (or ←→ on it) · scroll zooms both, double-click fits'
+            : `scroll to zoom, drag to pan — every picture follows · zoom ${view.scale.toFixed(1)}×`}
         </span>
         <div className="spacer" />
         <button
