@@ -350,6 +350,16 @@ describe('the darkroom', () => {
       { maxSize: 320 },
     );
     expect(keyed.rendered).toBe(3);
+    // A look at the photo before (no sliders) keeps the develop cached.
+    const keyedSettings = {
+      ...settings,
+      key: { ...settings.key, side: 'right' as const },
+      grade: { saturation: -1 },
+    };
+    expect(await api.darkroomPreview(blob, {}, { maxSize: 320 })).toMatchObject({ rendered: 0 });
+    expect(await api.darkroomPreview(blob, keyedSettings, { maxSize: 320 })).toMatchObject({
+      rendered: 0,
+    });
     // The relight panel's own sliders (fill, softness, rim, colour) override the rig's.
     const filled = await call(app(), 'POST', '/api/darkroom/preview', {
       json: {

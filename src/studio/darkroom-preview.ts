@@ -234,6 +234,8 @@ export function createDarkroomStudio(options: DarkroomStudioOptions): DarkroomSt
   /** Runs the chain, reusing every stage whose settings (and those before it) did not change. */
   const run = (w: Working, settings: DarkroomSettings): { image: RgbImage; rendered: number } => {
     const stages = stagesOf(settings);
+    // The photo untouched (the tab's "before") leaves the last develop's stages cached.
+    if (stages.every((stage) => stage.run === undefined)) return { image: w.image, rendered: 0 };
     let image = w.image;
     let rendered = 0;
     let reuse = true;
