@@ -475,6 +475,43 @@ describe('the web studio in Chromium', () => {
     expect(errors).toEqual([]);
   }, 600_000);
 
+  it('resumes a round a stopped server left running, from the rounds view', async () => {
+    // What a server killed after storing and scoring a round's only candidate leaves behind.
+    const [latest] = await library.store.listSessions();
+    const detail = await library.store.getSession(latest?.id ?? '');
+    const last = detail?.candidates.at(-1);
+    if (detail === undefined || last === undefined) throw new Error('the flow left no session');
+    const round = await library.store.startRound(detail.id, {
+      briefVersion: detail.latestBriefVersion,
+      engine: 'local',
+      count: 1,
+      seed: 99,
+      nudges: [],
+    });
+    await library.store.addCandidate(round.id, {
+      index: 0,
+      engine: 'local',
+      seed: 99,
+      parameters: {},
+      provenance: {},
+      image: last.image,
+      scorecard: last.scorecard,
+      scores: last.scores,
+    });
+    await page.getByTestId('view-rounds').click();
+    const banner = page.getByTestId('interrupted');
+    await expect.poll(() => banner.textContent(), { timeout: 30_000 }).toMatch(/interrupted/);
+    await expect.poll(() => page.locator('.round-status').nth(2).textContent()).toBe('interrupted');
+    await page.screenshot({ path: join(shots, 'resume-1-interrupted.png') });
+    await page.getByTestId('resume-round').click();
+    await expect
+      .poll(() => page.locator('.round-status').nth(2).textContent(), { timeout: 120_000 })
+      .toBe('done');
+    expect(await banner.count()).toBe(0);
+    expect((await library.store.getRound(round.id))?.status).toBe('done');
+    await page.screenshot({ path: join(shots, 'resume-2-done.png') });
+  }, 240_000);
+
   it('works with a token: the page sends it from the address fragment, never in a cookie', async () => {
     const guarded = await startServer({ api, port: 0, webRoot, token: 'tok-e2e' });
     const context = await browser.newContext();
