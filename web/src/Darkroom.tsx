@@ -1,6 +1,6 @@
 // The darkroom tab: one photo (a reference or a candidate), panels of sliders (relight, expression,
 // lens, grade) and a live preview at screen size after every change, rendered by the server
-// (debounced; a newer change aborts the request in flight, and a late answer never wins). Lightroom
+// (debounced, one request at a time, the newest sliders next; another photo aborts). Lightroom
 // habits: hold \ (or press "Before") to see the photo untouched, Y for a before/after A/B slider,
 // double-click a slider's name to reset it, Reset on each panel, every value shown.
 // Export renders the same sliders at full resolution into the library.
@@ -224,8 +224,9 @@ export function Darkroom(props: {
   const [exporting, setExporting] = useState(false);
   const stage = useRef<HTMLDivElement>(null);
   const size = useRef(800);
-  const sequence = useRef(0);
   const inFlight = useRef<AbortController | null>(null);
+  /** The newest sliders not yet sent. */
+  const wanted = useRef<{ blob: string; settings: DarkroomSettings } | null>(null);
   const opener = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -269,6 +270,10 @@ export function Darkroom(props: {
 
   const open = (next: string) => {
     if (next === blob) return;
+    // The other photo's render is of no use now.
+    wanted.current = null;
+    inFlight.current?.abort();
+    inFlight.current = null;
     size.current = previewSize(stage.current);
     swap('after', null);
     setBlob(next);
@@ -293,34 +298,50 @@ export function Darkroom(props: {
   const request = useMemo(() => settingsOf(sliders), [sliders]);
   const requestKey = JSON.stringify(request);
 
-  // The live preview: a moment after the last change; the request in flight is aborted.
+  // The live preview. The server renders on its CPU, so an aborted request would still cost it a
+  // render: at most one request is in flight, and the newest sliders wait for it (the ones in
+  // between are dropped). A request for another photo, or after the tab closes, is aborted.
+  const pump = () => {
+    const job = wanted.current;
+    if (inFlight.current !== null || job === null) return;
+    wanted.current = null;
+    const controller = new AbortController();
+    inFlight.current = controller;
+    setRendering(true);
+    const started = performance.now();
+    api
+      .darkroomPreview(
+        { blob: job.blob, settings: job.settings, maxSize: size.current },
+        controller.signal,
+      )
+      .then((jpeg) => {
+        if (controller.signal.aborted) return;
+        // Shown even when newer sliders wait: the picture follows the drag.
+        swap('after', URL.createObjectURL(jpeg));
+        setTook(Math.round(performance.now() - started));
+        setError(null);
+      })
+      .catch((e: unknown) => {
+        if (controller.signal.aborted || wanted.current !== null) return;
+        setError(
+          e instanceof StudioError
+            ? `${e.error.issues.map((i) => i.path).join(', ') || e.error.code}: ${e.error.message}`
+            : String(e),
+        );
+      })
+      .finally(() => {
+        if (inFlight.current === controller) inFlight.current = null;
+        if (inFlight.current === null && wanted.current === null) setRendering(false);
+        pump();
+      });
+  };
+
   useEffect(() => {
     if (blob === null) return;
-    const id = (sequence.current += 1);
     const timer = window.setTimeout(() => {
-      inFlight.current?.abort();
-      const controller = new AbortController();
-      inFlight.current = controller;
-      setRendering(true);
-      const started = performance.now();
-      api
-        .darkroomPreview({ blob, settings: request, maxSize: size.current }, controller.signal)
-        .then((jpeg) => {
-          if (id !== sequence.current) return;
-          swap('after', URL.createObjectURL(jpeg));
-          setTook(Math.round(performance.now() - started));
-          setError(null);
-        })
-        .catch((e: unknown) => {
-          if (controller.signal.aborted || id !== sequence.current) return;
-          setError(
-            e instanceof StudioError
-              ? `${e.error.issues.map((i) => i.path).join(', ') || e.error.code}: ${e.error.message}`
-              : String(e),
-          );
-        })
-        .finally(() => id === sequence.current && setRendering(false));
-    }, 90);
+      wanted.current = { blob, settings: request };
+      pump();
+    }, 60);
     return () => window.clearTimeout(timer);
     // requestKey stands for request (the same sliders give the same key).
   }, [blob, requestKey]);
