@@ -1,15 +1,17 @@
 // The HTTP layer's own cost: a request through createApp (in-process and over a socket) against
 // the use case called directly, p50/p99 in one run; the studio's first page load in Chromium; and
-// how late a round's progress reaches a client over Server-Sent Events (engine callback → client).
+// how late a round's progress reaches a client over Server-Sent Events (engine callback → client);
+// and the darkroom tab's preview latency over a socket on a 1 MP reference (first and warm).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
+import sharp from 'sharp';
 import { build } from 'vite';
 import { readExampleBriefs } from '../src/brief/index.js';
 import { createApp, createStudioApi, startServer } from '../src/server/index.js';
-import { engineConfigSchema, openLibrary } from '../src/studio/index.js';
+import { engineConfigSchema, exampleReferencePhoto, openLibrary } from '../src/studio/index.js';
 import { chromiumArgs, findChromium, startFakeComfy } from '../src/testing/index.js';
 import { figure, median, sample, type BenchResult, type Figure } from './harness.js';
 
@@ -125,6 +127,88 @@ async function sseLatency(): Promise<{ all: number[]; steps: number; previews: n
   return { all, steps, previews };
 }
 
+/**
+ * The darkroom tab over a real socket on a 1 MP reference (894×1118): the first preview of a photo
+ * with the models not yet loaded, the first of another photo with them loaded (decode, face mesh,
+ * person mask), then slider changes on the cached photo, as the tab sends them: a change of the
+ * relight (every stage after it renders again), of the smile, of the lens, of the grade (only the
+ * last stage). Each answer is a JPEG at the photo's size (≤ 1600 px, the tab's screen size).
+ */
+async function darkroomLatency() {
+  const example = await exampleReferencePhoto();
+  const photo = sharp(Buffer.from(example.image)).resize(894, 1118);
+  const [a, b] = await Promise.all([
+    photo.clone().png().toBuffer(),
+    photo.clone().flop().png().toBuffer(),
+  ]);
+  const folder = await mkdtemp(join(tmpdir(), 'portraitist-bench-darkroom-'));
+  const library = openLibrary({ folder });
+  const api = createStudioApi({ blobs: library.blobs, store: library.store });
+  const server = await startServer({ api, port: 0 });
+  const url = `http://127.0.0.1:${server.port}`;
+  try {
+    const upload = async (bytes: Buffer) =>
+      (
+        (await (
+          await fetch(`${url}/api/references?name=portrait-1mp.png`, {
+            method: 'POST',
+            headers: { 'content-type': 'image/png' },
+            body: new Uint8Array(bytes),
+          })
+        ).json()) as { blob: string }
+      ).blob;
+    const [blobA, blobB] = [await upload(a), await upload(b)];
+    const preview = async (blob: string, settings: unknown) => {
+      const response = await fetch(`${url}/api/darkroom/preview`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ blob, settings }),
+      });
+      if (response.status !== 200) throw new Error(`preview answered ${response.status}`);
+      return response.arrayBuffer();
+    };
+    const timed = async (run: () => Promise<unknown>) => {
+      const start = performance.now();
+      await run();
+      return performance.now() - start;
+    };
+    const coldModels = await timed(() => preview(blobA, {}));
+    const coldPhoto = await timed(() => preview(blobB, {}));
+    // A drag on each panel in turn; every value differs from the one before, so nothing is
+    // answered from the last render.
+    const kinds = ['relight', 'smile', 'lens', 'grade'] as const;
+    const byKind: Record<(typeof kinds)[number], number[]> = {
+      relight: [],
+      smile: [],
+      lens: [],
+      grade: [],
+    };
+    const settings = {
+      key: { rig: 'rembrandt', side: 'left', intensity: 0.5 },
+      smile: 0.2,
+      aperture: 2.8,
+      grade: { contrast: 0.1 },
+    };
+    await preview(blobB, settings);
+    for (let i = 0; i < 48; i++) {
+      const kind = kinds[i % kinds.length] ?? 'grade';
+      const step = (i % 12) / 12;
+      if (kind === 'relight') settings.key = { ...settings.key, intensity: 0.3 + step * 0.6 };
+      else if (kind === 'smile') settings.smile = -0.3 + step * 0.8;
+      else if (kind === 'lens') settings.aperture = 1.4 + step * 6;
+      else settings.grade = { contrast: -0.4 + step * 0.8 };
+      byKind[kind].push(await timed(() => preview(blobB, settings)));
+    }
+    const all = kinds.flatMap((k) => byKind[k]);
+    return { coldModels, coldPhoto, all, byKind };
+  } finally {
+    await server.close();
+    await api.dispose();
+    await library.store.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
 export async function benchServer(): Promise<BenchResult> {
   const folder = await mkdtemp(join(tmpdir(), 'portraitist-bench-library-'));
   const library = openLibrary({ folder });
@@ -179,6 +263,7 @@ export async function benchServer(): Promise<BenchResult> {
     await rm(folder, { recursive: true, force: true });
   }
   const sse = await sseLatency();
+  const darkroom = await darkroomLatency();
 
   figures.push(
     figure('compile, use case called directly p50', median(direct), 'ms'),
@@ -200,6 +285,17 @@ export async function benchServer(): Promise<BenchResult> {
     figure('health via app.request p99', percentile(health, 99), 'ms'),
     figure('SSE progress event, engine callback to client p50', median(sse.all), 'ms'),
     figure('SSE progress event, engine callback to client p99', percentile(sse.all, 99), 'ms'),
+    figure('darkroom preview 1 MP, first (models loading)', darkroom.coldModels, 'ms'),
+    figure('darkroom preview 1 MP, first of a photo (models warm)', darkroom.coldPhoto, 'ms'),
+    figure('darkroom preview 1 MP, slider change p50', median(darkroom.all), 'ms', {
+      op: '<=',
+      value: 300,
+    }),
+    figure('darkroom preview 1 MP, slider change p99', percentile(darkroom.all, 99), 'ms'),
+    figure('darkroom preview 1 MP, relight change p50', median(darkroom.byKind.relight), 'ms'),
+    figure('darkroom preview 1 MP, smile change p50', median(darkroom.byKind.smile), 'ms'),
+    figure('darkroom preview 1 MP, lens change p50', median(darkroom.byKind.lens), 'ms'),
+    figure('darkroom preview 1 MP, grade change p50', median(darkroom.byKind.grade), 'ms'),
   );
   if (typeof load !== 'string') {
     figures.push(
@@ -212,9 +308,8 @@ export async function benchServer(): Promise<BenchResult> {
     details: {
       sseEvents: sse.steps,
       ssePreviews: sse.previews,
-      // No darkroom preview route exists yet (the Darkroom tab is not built), so its latency on a
-      // 1 MP reference is not measured here; bench/darkroom.bench.ts measures the engine itself.
-      darkroomPreview: 'not measured: the server has no darkroom preview route',
+      darkroomPreviewSamples: darkroom.all.length,
+      darkroomPreviewSize: '894×1118 PNG reference, JPEG preview at its own size, over a socket',
       ...(typeof load === 'string' ? { firstPageLoad: load } : {}),
     },
   };

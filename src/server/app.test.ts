@@ -350,6 +350,29 @@ describe('the darkroom', () => {
       { maxSize: 320 },
     );
     expect(keyed.rendered).toBe(3);
+    // A look at the photo before (no sliders) keeps the develop cached.
+    const keyedSettings = {
+      ...settings,
+      key: { ...settings.key, side: 'right' as const },
+      grade: { saturation: -1 },
+    };
+    expect(await api.darkroomPreview(blob, {}, { maxSize: 320 })).toMatchObject({ rendered: 0 });
+    expect(await api.darkroomPreview(blob, keyedSettings, { maxSize: 320 })).toMatchObject({
+      rendered: 0,
+    });
+    // The relight panel's own sliders (fill, softness, rim, colour) override the rig's.
+    const filled = await call(app(), 'POST', '/api/darkroom/preview', {
+      json: {
+        blob,
+        settings: {
+          ...settings,
+          key: { ...settings.key, fill: 1.2, softness: 1, rim: true, temperature: 3200 },
+        },
+        maxSize: 320,
+      },
+    });
+    expect(filled.status).toBe(200);
+    expect(await difference(lit.bytes, filled.bytes)).toBeGreaterThan(1);
 
     const exported = await call(app(), 'POST', '/api/darkroom/export', {
       json: { blob, settings },
@@ -553,6 +576,73 @@ describe('sessions, rounds, candidates, picks and search', () => {
     expect(detail.json.briefVersions[1].changes.map((c: Answer) => c.path)).toEqual(
       expect.arrayContaining(['light.rig', 'light.side']),
     );
+  }, 600_000);
+});
+
+describe('resume over HTTP', () => {
+  const app = () => createApp({ api });
+
+  it('continues a round an interrupted server left running, keeping what it stored', async () => {
+    const upload = await call(app(), 'POST', '/api/references?name=soft-smile.png', {
+      bytes: photo,
+    });
+    const withReference = {
+      ...brief,
+      references: [{ image: upload.json.blob, role: 'identity' }],
+    };
+    const session = await call(app(), 'POST', '/api/sessions', { json: { brief: withReference } });
+    // What a server killed mid-round leaves in the library: the round running, one candidate
+    // stored but not yet scored, and no run of it in this process.
+    const round = await library.store.startRound(session.json.id, {
+      briefVersion: 1,
+      engine: 'local',
+      count: 2,
+      seed: 11,
+      nudges: [],
+    });
+    const kept = await library.store.addCandidate(round.id, {
+      index: 0,
+      engine: 'local',
+      seed: 11,
+      parameters: {},
+      provenance: {},
+      image: await library.blobs.put(photo),
+    });
+    const before = await readEvents(
+      await app().request(`/api/rounds/${round.id}/events`, { headers: { host: 'localhost' } }),
+    );
+    expect(before).toEqual([
+      expect.objectContaining({ type: 'finished', status: 'interrupted', roundId: round.id }),
+    ]);
+
+    const resumed = await call(app(), 'POST', `/api/rounds/${round.id}/resume`);
+    expect(resumed.status).toBe(200);
+    expect(resumed.json.round).toMatchObject({ id: round.id, number: 1, status: 'running' });
+    const events = await readEvents(
+      await app().request(`/api/rounds/${round.id}/events`, { headers: { host: 'localhost' } }),
+    );
+    expect(events.map((e) => e.type)[0]).toBe('started');
+    expect(events.at(-1)).toMatchObject({ type: 'finished', status: 'done' });
+
+    const { json } = await call(app(), 'GET', `/api/rounds/${round.id}/candidates`);
+    expect(json.candidates.map((c: Answer) => c.index)).toEqual([0, 1]);
+    // The stored candidate is the same row, scored now; only the missing one was made.
+    expect(json.candidates[0].id).toBe(kept.id);
+    expect(json.candidates[0].scores.overall).toBeGreaterThan(0);
+    expect(json.candidates[1].seed).toBe(12);
+    const detail = await call(app(), 'GET', `/api/sessions/${session.json.id}`);
+    expect(detail.json.rounds.map((r: Answer) => r.status)).toEqual(['done']);
+
+    // A finished round does not resume; an unknown one is named.
+    const again = await call(app(), 'POST', `/api/rounds/${round.id}/resume`);
+    expect(again.status).toBe(400);
+    expect(again.json.error).toMatchObject({ code: 'USAGE' });
+    expect(again.json.error.issues[0]).toMatchObject({ path: 'id' });
+    expect(again.json.error.issues[0].message).toMatch(/is done/);
+    const unknown = await call(app(), 'POST', '/api/rounds/no-such-round/resume');
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error).toMatchObject({ code: 'NOT_FOUND' });
+    expect(unknown.json.error.issues[0].path).toBe('id');
   }, 600_000);
 });
 

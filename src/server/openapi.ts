@@ -17,6 +17,7 @@ const statusText: Record<number, string> = {
   415: 'Not an accepted image format',
   422: 'Understood but invalid (issues name the fields)',
   500: 'Internal error',
+  502: 'The engine failed or could not be reached',
 };
 
 /** Removes the per-schema `$schema`/`$id` zod adds; the document is one JSON Schema 2020-12 dialect. */

@@ -354,6 +354,20 @@ export function routeTable(version: string): RouteDefinition[] {
       }),
     },
     {
+      operationId: 'resumeRound',
+      method: 'post',
+      path: '/api/rounds/{id}/resume',
+      summary:
+        'Continue a round an interrupted server left running: stored candidates are kept, recorded engine jobs collected (never paid twice), the missing ones made. Progress: GET /api/rounds/{id}/events.',
+      tag: 'rounds',
+      params: idParamsSchema,
+      answer: json(roundResponseSchema, 'RoundAnswer'),
+      errors: [400, 404, 422, 502],
+      handle: async ({ params }, api) => ({
+        json: { round: await api.resumeRound((params as { id: string }).id) },
+      }),
+    },
+    {
       operationId: 'roundEvents',
       method: 'get',
       path: '/api/rounds/{id}/events',

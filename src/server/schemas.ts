@@ -502,6 +502,20 @@ const darkroomSettingsSchema = z.strictObject({
       rig: z.string().min(1).describe('A light rig of the vocabulary (loop, rembrandt, split …).'),
       side: z.enum(['left', 'right']).describe("The subject's side the key comes from."),
       intensity: z.number().min(0).max(1),
+      fill: z.number().min(1).max(32).optional().describe("Key:fill ratio (default the rig's)."),
+      softness: z
+        .number()
+        .min(0)
+        .max(1)
+        .optional()
+        .describe("0 hard .. 1 very soft (default the rig's)."),
+      rim: z.boolean().optional().describe("A rim light behind the subject (default the rig's)."),
+      temperature: z
+        .number()
+        .min(1500)
+        .max(15000)
+        .optional()
+        .describe("The key's colour temperature in kelvin (default the rig's)."),
     })
     .optional(),
   smile: z.number().min(-1).max(1).optional().describe('Lip corners up (+) or down (−).'),

@@ -3,11 +3,12 @@
 // only; a request may choose among engine kinds, never name a server.
 import { validateBrief, type Brief, type Nudge } from '../brief/index.js';
 import type { CritiqueReferences } from '../critic/index.js';
-import type { EngineProgress, ReferenceImage } from '../engines/index.js';
+import type { Engine, EngineProgress, ReferenceImage } from '../engines/index.js';
 import { PortraitistError } from '../errors/index.js';
 import {
   createConfiguredEngine,
   diffBriefs,
+  engineIds,
   parseLibrarySearch,
   runSessionRound,
   targetFor,
@@ -41,7 +42,8 @@ export type SessionRoundEvent =
   | { readonly type: 'candidate'; readonly candidate: CandidateRecord }
   | {
       readonly type: 'finished';
-      readonly status: 'done' | 'failed' | 'cancelled';
+      /** `interrupted`: the round was left running by an earlier server run; it can be resumed. */
+      readonly status: 'done' | 'failed' | 'cancelled' | 'interrupted';
       readonly roundId: string;
       readonly error?: { readonly code: string; readonly message: string };
     };
@@ -98,6 +100,12 @@ export interface SessionsApi {
   /** Starts a round in the background; resolves once the Store has it. */
   startRound(sessionId: string, input: StartRoundInput): Promise<RoundJson>;
   cancelRound(roundId: string): Promise<RoundJson>;
+  /**
+   * Continues a round an earlier server run left `running` (a crash, a kill): the candidates it
+   * stored are kept, unscored ones are scored, recorded remote jobs are collected instead of paid
+   * again, and the missing ones are made. A round running here already is answered as it is.
+   */
+  resumeRound(roundId: string): Promise<RoundJson>;
   /** The round's events so far, then each new one, as Server-Sent Events; ends after `finished`. */
   roundEvents(roundId: string): Promise<ReadableStream<Uint8Array>>;
   /** Cancels running rounds and waits for them to end. */
@@ -247,6 +255,116 @@ export function createSessionsApi(options: SessionsApiOptions): SessionsApi {
   const titleOf = (brief: Brief) =>
     brief.title ?? (brief.subject.description.slice(0, 80) || 'Untitled portrait');
 
+  /** Runs a stored round in the background (a new one, or one continued after a crash). */
+  const launch = (run: {
+    readonly sessionId: string;
+    readonly round: RoundRecord;
+    readonly brief: Brief;
+    readonly engine: Engine;
+    readonly vision: Vision;
+    readonly references: readonly ReferenceImage[];
+  }): void => {
+    const { sessionId, round, brief, engine, vision, references } = run;
+    const { count, seed } = round;
+    const controller = new AbortController();
+    const events: Array<{ event: SessionRoundEvent; at: number }> = [];
+    const listeners = new Set<(event: SessionRoundEvent, at: number) => void>();
+    const emit = (event: SessionRoundEvent) => {
+      const at = now().getTime();
+      events.push({ event, at });
+      for (const listener of listeners) listener(event, at);
+    };
+    // A candidate is told once it is scored: when the round reports anything after its
+    // critique, or ends. Events leave in order through one queue.
+    let queue: Promise<void> = Promise.resolve();
+    let critiqued: string | undefined;
+    const flush = () => {
+      const id = critiqued;
+      critiqued = undefined;
+      if (id === undefined) return;
+      queue = queue.then(async () => {
+        const stored = await store.getCandidate(id);
+        if (stored !== undefined) emit({ type: 'candidate', candidate: stored });
+      });
+    };
+    const onProgress = (p: SessionProgress) => {
+      flush();
+      if (p.stage === 'critiquing' && p.candidateId !== undefined) critiqued = p.candidateId;
+      const e = p.engine;
+      const event: SessionRoundEvent = {
+        type: 'progress',
+        stage: p.stage,
+        done: p.done,
+        total: p.total,
+        ...(e?.stage !== undefined
+          ? { detail: e.stage }
+          : p.detail === undefined
+            ? {}
+            : { detail: p.detail }),
+        ...(e?.step === undefined ? {} : { step: e.step }),
+        ...(e?.steps === undefined ? {} : { steps: e.steps }),
+        ...(e?.preview === undefined ? {} : { preview: e.preview }),
+      };
+      queue = queue.then(() => emit(event));
+    };
+    const work = async (): Promise<void> => {
+      let status: 'done' | 'failed' | 'cancelled' = 'done';
+      let error: { code: string; message: string } | undefined;
+      try {
+        const referenceBlueprints: Record<string, unknown> = {};
+        for (const [i, reference] of references.entries()) {
+          onProgress({
+            sessionId,
+            round: round.number,
+            rounds: round.number,
+            stage: 'references',
+            done: i,
+            total: references.length,
+          });
+          referenceBlueprints[reference.role] = await vision.analyze(reference.image, {
+            source: reference.source,
+          });
+        }
+        await runSessionRound({
+          library: { store, blobs },
+          sessionId,
+          round,
+          brief,
+          engine,
+          vision,
+          target: targetFor(engine, brief, undefined),
+          count,
+          seed,
+          references,
+          referenceBlueprints: referenceBlueprints as CritiqueReferences,
+          signal: controller.signal,
+          onProgress,
+        });
+      } catch (caught) {
+        status = controller.signal.aborted ? 'cancelled' : 'failed';
+        error = {
+          code: caught instanceof PortraitistError ? caught.code : 'INTERNAL',
+          message: caught instanceof Error ? caught.message : String(caught),
+        };
+        // An abort leaves the round running in the Store (for a resume); the studio ends it.
+        const stored = await store.getRound(round.id);
+        if (stored?.status === 'running') await store.finishRound(round.id, status);
+      } finally {
+        await engine.dispose();
+      }
+      flush();
+      await queue;
+      emit({
+        type: 'finished',
+        status,
+        roundId: round.id,
+        ...(error === undefined ? {} : { error }),
+      });
+    };
+    emit({ type: 'started', round });
+    runs.set(round.id, { events, listeners, controller, done: work() });
+  };
+
   return {
     async listSessions(limit) {
       return (await store.listSessions(limit === undefined ? {} : { limit })).map(sessionJson);
@@ -301,103 +419,7 @@ export function createSessionsApi(options: SessionsApiOptions): SessionsApi {
           await engine.dispose();
           throw error;
         });
-      const controller = new AbortController();
-      const events: Array<{ event: SessionRoundEvent; at: number }> = [];
-      const listeners = new Set<(event: SessionRoundEvent, at: number) => void>();
-      const emit = (event: SessionRoundEvent) => {
-        const at = now().getTime();
-        events.push({ event, at });
-        for (const listener of listeners) listener(event, at);
-      };
-      // A candidate is told once it is scored: when the round reports anything after its
-      // critique, or ends. Events leave in order through one queue.
-      let queue: Promise<void> = Promise.resolve();
-      let critiqued: string | undefined;
-      const flush = () => {
-        const id = critiqued;
-        critiqued = undefined;
-        if (id === undefined) return;
-        queue = queue.then(async () => {
-          const stored = await store.getCandidate(id);
-          if (stored !== undefined) emit({ type: 'candidate', candidate: stored });
-        });
-      };
-      const onProgress = (p: SessionProgress) => {
-        flush();
-        if (p.stage === 'critiquing' && p.candidateId !== undefined) critiqued = p.candidateId;
-        const e = p.engine;
-        const event: SessionRoundEvent = {
-          type: 'progress',
-          stage: p.stage,
-          done: p.done,
-          total: p.total,
-          ...(e?.stage !== undefined
-            ? { detail: e.stage }
-            : p.detail === undefined
-              ? {}
-              : { detail: p.detail }),
-          ...(e?.step === undefined ? {} : { step: e.step }),
-          ...(e?.steps === undefined ? {} : { steps: e.steps }),
-          ...(e?.preview === undefined ? {} : { preview: e.preview }),
-        };
-        queue = queue.then(() => emit(event));
-      };
-      const work = async (): Promise<void> => {
-        let status: 'done' | 'failed' | 'cancelled' = 'done';
-        let error: { code: string; message: string } | undefined;
-        try {
-          const referenceBlueprints: Record<string, unknown> = {};
-          for (const [i, reference] of references.entries()) {
-            onProgress({
-              sessionId,
-              round: round.number,
-              rounds: round.number,
-              stage: 'references',
-              done: i,
-              total: references.length,
-            });
-            referenceBlueprints[reference.role] = await vision.analyze(reference.image, {
-              source: reference.source,
-            });
-          }
-          await runSessionRound({
-            library: { store, blobs },
-            sessionId,
-            round,
-            brief,
-            engine,
-            vision,
-            target: targetFor(engine, brief, undefined),
-            count,
-            seed,
-            references,
-            referenceBlueprints: referenceBlueprints as CritiqueReferences,
-            signal: controller.signal,
-            onProgress,
-          });
-        } catch (caught) {
-          status = controller.signal.aborted ? 'cancelled' : 'failed';
-          error = {
-            code: caught instanceof PortraitistError ? caught.code : 'INTERNAL',
-            message: caught instanceof Error ? caught.message : String(caught),
-          };
-          // An abort leaves the round running in the Store (for a resume); the studio ends it.
-          const stored = await store.getRound(round.id);
-          if (stored?.status === 'running') await store.finishRound(round.id, status);
-        } finally {
-          await engine.dispose();
-        }
-        flush();
-        await queue;
-        emit({
-          type: 'finished',
-          status,
-          roundId: round.id,
-          ...(error === undefined ? {} : { error }),
-        });
-      };
-      emit({ type: 'started', round });
-      runs.set(round.id, { events, listeners, controller, done: work() });
+      launch({ sessionId, round, brief, engine, vision, references });
       return roundJson(round);
     },
     async cancelRound(roundId) {
@@ -410,6 +432,43 @@ export function createSessionsApi(options: SessionsApiOptions): SessionsApi {
       }
       return roundJson((await store.getRound(roundId)) ?? round);
     },
+    async resumeRound(roundId) {
+      const round = await store.getRound(roundId);
+      if (round === undefined) throw notFound('round', 'id', roundId);
+      const live = runs.get(roundId);
+      if (live !== undefined && live.events.at(-1)?.event.type !== 'finished')
+        return roundJson(round);
+      if (round.status !== 'running') {
+        const message = `expected a round left running by an interrupted run for \`id\` but round ${round.number} is ${round.status}`;
+        throw new PortraitistError('USAGE', `round ${round.number} is ${round.status}`, {
+          issues: [{ path: 'id', message }],
+        });
+      }
+      const engineId = engineIds.find((id) => id === round.engine);
+      if (engineId === undefined) {
+        const message = `expected one of ${engineIds.join(', ')} for \`engine\` but the round was made by ${JSON.stringify(round.engine)}`;
+        throw new PortraitistError('ENGINE_CAPABILITY', `no engine ${round.engine} to resume on`, {
+          issues: [{ path: 'engine', message }],
+        });
+      }
+      const version = await store.getBriefVersion(round.sessionId, round.briefVersion);
+      const brief = validateBrief(version?.brief, { source: `brief v${round.briefVersion}` });
+      const references = await referencePhotos(brief, blobs);
+      const vision = await options.getVision();
+      // The round's own engine kind, at the operator's configured address.
+      const engine = await createConfiguredEngine(
+        { ...options.engineConfig, engine: engineId },
+        vision,
+      );
+      // Two resumes at once: the second finds the first's run and leaves it alone.
+      const raced = runs.get(roundId);
+      if (raced !== undefined && raced.events.at(-1)?.event.type !== 'finished') {
+        await engine.dispose();
+        return roundJson(round);
+      }
+      launch({ sessionId: round.sessionId, round, brief, engine, vision, references });
+      return roundJson(round);
+    },
     async roundEvents(roundId) {
       const round = await store.getRound(roundId);
       if (round === undefined) throw notFound('round', 'id', roundId);
@@ -418,8 +477,9 @@ export function createSessionsApi(options: SessionsApiOptions): SessionsApi {
       return new ReadableStream<Uint8Array>({
         start(controller) {
           if (run === undefined) {
-            // A round of an earlier server run: its end is all there is to tell.
-            const status = round.status === 'running' ? 'failed' : round.status;
+            // A round of an earlier server run: its end is all there is to tell (or that it was
+            // interrupted, and POST /api/rounds/{id}/resume continues it).
+            const status = round.status === 'running' ? 'interrupted' : round.status;
             controller.enqueue(sse({ type: 'finished', status, roundId }, now().getTime()));
             controller.close();
             return;

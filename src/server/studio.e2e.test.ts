@@ -250,6 +250,41 @@ describe('the web studio in Chromium', () => {
     );
     expect(new Set(all).size).toBe(1);
     await page.screenshot({ path: join(shots, 'flow-4-compare.png') });
+    // 4b. The same two in an A/B slider: laid over each other in one box, a divider dragged.
+    await page.getByTestId('ab-button').click();
+    const ab = page.getByTestId('ab-slider');
+    await expect
+      .poll(
+        () =>
+          ab
+            .locator('img.ab-img')
+            .evaluateAll(
+              (list) =>
+                list.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0)
+                  .length,
+            ),
+        { timeout: 30_000 },
+      )
+      .toBe(2);
+    const rects = await ab
+      .locator('img.ab-img')
+      .evaluateAll((list) => list.map((i) => JSON.stringify(i.getBoundingClientRect())));
+    expect(new Set(rects).size).toBe(1);
+    const box = await ab.boundingBox();
+    if (box === null) throw new Error('the A/B slider has no box');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 4, box.y + box.height / 2, { steps: 6 });
+    await page.mouse.up();
+    const divider = page.getByTestId('ab-divider');
+    await expect.poll(async () => Number(await divider.getAttribute('aria-valuenow'))).toBe(25);
+    expect(await page.getByTestId('ab-b').evaluate((e) => e.style.clipPath)).toMatch(
+      /inset\(0(px)? 0(px)? 0(px)? 25%\)/,
+    );
+    await divider.focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+    await expect.poll(async () => Number(await divider.getAttribute('aria-valuenow'))).toBe(35);
+    await page.screenshot({ path: join(shots, 'flow-4b-ab-slider.png') });
     await page.getByRole('button', { name: 'Back to grid' }).click();
     // 5. Pick the second by keyboard (→, P, 4 stars), as in Lightroom.
     await cards.first().click();
@@ -309,6 +344,173 @@ describe('the web studio in Chromium', () => {
     await page.screenshot({ path: join(shots, 'flow-7-history.png') });
     expect(errors).toEqual([]);
   }, 1_500_000);
+
+  it('develops a reference and a candidate in the darkroom: live preview, before, A/B, reset, export', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.getByTestId('view-darkroom').click();
+    const sources = page.locator('[data-testid=dr-source]');
+    // The brief's reference and the session's candidates (two rounds of two).
+    await expect.poll(() => sources.count(), { timeout: 30_000 }).toBe(5);
+    await sources.first().click();
+    const preview = page.getByTestId('dr-preview');
+    const status = page.getByTestId('dr-status');
+    await expect
+      .poll(() => status.textContent(), { timeout: 180_000 })
+      .toMatch(/preview in \d+ ms/);
+    const plain = await preview.getAttribute('src');
+    // Relight (split from the right, harder), a smile lift, a lens and a cool grade.
+    await page.selectOption('[data-testid=dr-rig]', 'split');
+    await page.getByTestId('dr-side-right').click();
+    await page.locator('[data-testid=dr-intensity] input').fill('1');
+    await page.locator('[data-testid=dr-fill] input').fill('8');
+    await page.locator('[data-testid=dr-smile] input').fill('0.5');
+    await page.locator('[data-testid=dr-aperture] input').fill('3');
+    await page.locator('[data-testid=dr-temperature] input').fill('4000');
+    // Quick changes: the last one wins.
+    for (const value of ['0.1', '-0.2', '0.3'])
+      await page.locator('[data-testid=dr-contrast] input').fill(value);
+    await expect.poll(() => page.getByTestId('dr-smile-value').textContent()).toBe('+0.50 lift');
+    await expect.poll(() => page.getByTestId('dr-fill-value').textContent()).toBe('8:1');
+    await expect.poll(() => page.getByTestId('dr-aperture-value').textContent()).toBe('f/1.8');
+    await expect.poll(() => page.getByTestId('dr-contrast-value').textContent()).toBe('+0.30');
+    await expect.poll(() => preview.getAttribute('src'), { timeout: 60_000 }).not.toBe(plain);
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/preview in \d+ ms/);
+    // The picture shown is the server's render of the sliders as they stand now.
+    const stage = page.getByTestId('dr-stage');
+    const settings = JSON.parse((await stage.getAttribute('data-settings')) ?? '{}') as Record<
+      string,
+      unknown
+    >;
+    expect(settings).toMatchObject({
+      key: { rig: 'split', side: 'right', intensity: 1, fill: 8 },
+      smile: 0.5,
+      aperture: 1.8,
+      grade: { temperature: 4000, contrast: 0.3 },
+    });
+    const blob = (await stage.getAttribute('data-blob')) ?? '';
+    const maxSize = Number(await stage.getAttribute('data-size'));
+    // The page's CSP keeps fetch off blob: URLs, so the shown picture is read through a canvas and
+    // set against a fresh render decoded by the same browser.
+    const shownIsFresh = () =>
+      preview.evaluate(
+        async (shown, input) => {
+          const image = shown as unknown as {
+            complete: boolean;
+            naturalWidth: number;
+            naturalHeight: number;
+          };
+          if (!image.complete || image.naturalWidth === 0) return false;
+          // The browser's own canvas API (this file is typed without the DOM library).
+          const dom = globalThis as unknown as {
+            createImageBitmap(blob: Blob): Promise<{ width: number; height: number }>;
+            OffscreenCanvas: new (
+              width: number,
+              height: number,
+            ) => {
+              getContext(kind: '2d'): {
+                drawImage(source: unknown, x: number, y: number): void;
+                getImageData(
+                  x: number,
+                  y: number,
+                  w: number,
+                  h: number,
+                ): { data: Uint8ClampedArray };
+              } | null;
+            };
+          };
+          const fresh = await fetch('/api/darkroom/preview', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(input),
+          });
+          const bitmap = await dom.createImageBitmap(await fresh.blob());
+          const { naturalWidth: width, naturalHeight: height } = image;
+          if (bitmap.width !== width || bitmap.height !== height) return false;
+          const pixels = (source: unknown) => {
+            const canvas = new dom.OffscreenCanvas(width, height);
+            const context = canvas.getContext('2d');
+            context?.drawImage(source, 0, 0);
+            return context?.getImageData(0, 0, width, height).data ?? new Uint8ClampedArray();
+          };
+          const [a, b] = [pixels(shown), pixels(bitmap)];
+          return a.length > 0 && a.every((v, i) => v === b[i]);
+        },
+        { blob, settings, maxSize },
+      );
+    await expect.poll(shownIsFresh, { timeout: 60_000 }).toBe(true);
+    await page.screenshot({ path: join(shots, 'darkroom-1-developed.png') });
+    // Hold \ to see the photo before; let go and the develop is back.
+    await page.keyboard.down('\\');
+    await expect.poll(() => page.getByTestId('dr-before-image').count()).toBe(1);
+    await page.screenshot({ path: join(shots, 'darkroom-2-before.png') });
+    await page.keyboard.up('\\');
+    await expect.poll(() => page.getByTestId('dr-preview').count()).toBe(1);
+    // Y: before and after in one box, split by a divider.
+    await page.keyboard.press('y');
+    await expect.poll(() => page.getByTestId('dr-ab').count()).toBe(1);
+    await page.screenshot({ path: join(shots, 'darkroom-3-before-after.png') });
+    await page.keyboard.press('y');
+    // Reset one panel: the others keep their values.
+    await page.getByTestId('dr-reset-expression').click();
+    await expect.poll(() => page.getByTestId('dr-smile-value').textContent()).toBe('0');
+    await expect.poll(() => page.getByTestId('dr-fill-value').textContent()).toBe('8:1');
+    // Export at full resolution, into the library and as a download.
+    const download = page.waitForEvent('download', { timeout: 180_000 });
+    await page.getByTestId('dr-export').click();
+    const saved = await (await download).path();
+    const { readFile } = await import('node:fs/promises');
+    const png = await readFile(saved);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    await expect
+      .poll(() => page.getByTestId('dr-exported').textContent(), { timeout: 60_000 })
+      .toMatch(/Exported \d+×\d+ PNG/);
+    // A candidate opens with every slider back at zero.
+    await sources.nth(1).click();
+    await expect.poll(() => page.getByTestId('dr-fill-value').textContent()).toBe("rig's");
+    await expect
+      .poll(() => status.textContent(), { timeout: 180_000 })
+      .toMatch(/preview in \d+ ms/);
+    await page.screenshot({ path: join(shots, 'darkroom-4-candidate.png') });
+    expect(errors).toEqual([]);
+  }, 600_000);
+
+  it('resumes a round a stopped server left running, from the rounds view', async () => {
+    // What a server killed after storing and scoring a round's only candidate leaves behind.
+    const [latest] = await library.store.listSessions();
+    const detail = await library.store.getSession(latest?.id ?? '');
+    const last = detail?.candidates.at(-1);
+    if (detail === undefined || last === undefined) throw new Error('the flow left no session');
+    const round = await library.store.startRound(detail.id, {
+      briefVersion: detail.latestBriefVersion,
+      engine: 'local',
+      count: 1,
+      seed: 99,
+      nudges: [],
+    });
+    await library.store.addCandidate(round.id, {
+      index: 0,
+      engine: 'local',
+      seed: 99,
+      parameters: {},
+      provenance: {},
+      image: last.image,
+      scorecard: last.scorecard,
+      scores: last.scores,
+    });
+    await page.getByTestId('view-rounds').click();
+    const banner = page.getByTestId('interrupted');
+    await expect.poll(() => banner.textContent(), { timeout: 30_000 }).toMatch(/interrupted/);
+    await expect.poll(() => page.locator('.round-status').nth(2).textContent()).toBe('interrupted');
+    await page.screenshot({ path: join(shots, 'resume-1-interrupted.png') });
+    await page.getByTestId('resume-round').click();
+    await expect
+      .poll(() => page.locator('.round-status').nth(2).textContent(), { timeout: 120_000 })
+      .toBe('done');
+    expect(await banner.count()).toBe(0);
+    expect((await library.store.getRound(round.id))?.status).toBe('done');
+    await page.screenshot({ path: join(shots, 'resume-2-done.png') });
+  }, 240_000);
 
   it('works with a token: the page sends it from the address fragment, never in a cookie', async () => {
     const guarded = await startServer({ api, port: 0, webRoot, token: 'tok-e2e' });

@@ -1,9 +1,9 @@
-// The darkroom tab's use case: one photo, the sliders (key side and intensity, smile lift,
-// aperture, grade), and a preview at screen resolution after every change. The cache object is
-// made by the caller (one per studio) and keeps, per photo and working size, the decoded image,
-// its face mesh and its person mask, plus the last image after each stage of the chain, so a
-// slider change re-renders only its own stage and the ones after it. Export renders the same
-// chain at the photo's full resolution.
+// The darkroom tab's use case: one photo, the sliders (key rig, side, intensity, fill, softness,
+// rim and colour; smile lift; aperture; grade), and a preview at screen resolution after every
+// change. The cache object is made by the caller (one per studio) and keeps, per photo and
+// working size, the decoded image, its face mesh and its person mask, plus the last image after
+// each stage of the chain, so a slider change re-renders only its own stage and the ones after
+// it. Export renders the same chain at the photo's full resolution.
 import { performance } from 'node:perf_hooks';
 import {
   createSegmenter,
@@ -27,6 +27,14 @@ export interface DarkroomSettings {
     readonly side: 'left' | 'right';
     /** 0..1 */
     readonly intensity: number;
+    /** Key:fill ratio (≥ 1); default the rig's. */
+    readonly fill?: number;
+    /** 0 hard .. 1 very soft; default the rig's. */
+    readonly softness?: number;
+    /** A rim light behind the subject; default the rig's. */
+    readonly rim?: boolean;
+    /** The key's colour temperature in kelvin; default the rig's. */
+    readonly temperature?: number;
   };
   /** Lip corners up (smile) or down, −1..1. */
   readonly smile?: number;
@@ -109,7 +117,17 @@ function noFace(blob: string): PortraitistError {
 /** The four stages in the order the darkroom chains them, each with its settings key. */
 function stagesOf(settings: DarkroomSettings): Array<{ key: string; run: Stage | undefined }> {
   const key = settings.key;
-  const target = key === undefined ? undefined : rigTarget(key.rig, key.side);
+  const rig = key === undefined ? undefined : rigTarget(key.rig, key.side);
+  const target =
+    key === undefined || rig === undefined
+      ? undefined
+      : {
+          ...rig,
+          ...(key.fill === undefined ? {} : { fillRatio: key.fill }),
+          ...(key.softness === undefined ? {} : { softness: key.softness }),
+          ...(key.rim === undefined ? {} : { rim: key.rim }),
+          ...(key.temperature === undefined ? {} : { colorTemperature: key.temperature }),
+        };
   const gradeSettings = settings.grade === undefined ? undefined : gradeSettingsFor(settings.grade);
   return [
     {
@@ -216,6 +234,8 @@ export function createDarkroomStudio(options: DarkroomStudioOptions): DarkroomSt
   /** Runs the chain, reusing every stage whose settings (and those before it) did not change. */
   const run = (w: Working, settings: DarkroomSettings): { image: RgbImage; rendered: number } => {
     const stages = stagesOf(settings);
+    // The photo untouched (the tab's "before") leaves the last develop's stages cached.
+    if (stages.every((stage) => stage.run === undefined)) return { image: w.image, rendered: 0 };
     let image = w.image;
     let rendered = 0;
     let reuse = true;

@@ -16,8 +16,9 @@ import { PromptPanel } from './PromptPanel.js';
 import { History } from './History.js';
 import { ReferenceStage } from './ReferenceStage.js';
 import { Rounds } from './Rounds.js';
+import { Darkroom } from './Darkroom.js';
 
-type View = 'brief' | 'rounds' | 'history';
+type View = 'brief' | 'rounds' | 'darkroom' | 'history';
 const isBlob = (value: unknown): value is string =>
   typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
 
@@ -202,7 +203,7 @@ export function App() {
           Save YAML
         </button>
         <nav className="views" role="tablist" aria-label="view">
-          {(['brief', 'rounds', 'history'] as const).map((v) => (
+          {(['brief', 'rounds', 'darkroom', 'history'] as const).map((v) => (
             <button
               key={v}
               type="button"
@@ -213,7 +214,13 @@ export function App() {
               disabled={v === 'rounds' && session === null}
               onClick={() => setView(v)}
             >
-              {v === 'brief' ? 'Brief' : v === 'rounds' ? 'Rounds' : 'History'}
+              {v === 'brief'
+                ? 'Brief'
+                : v === 'rounds'
+                  ? 'Rounds'
+                  : v === 'darkroom'
+                    ? 'Darkroom'
+                    : 'History'}
             </button>
           ))}
         </nav>
@@ -263,6 +270,22 @@ export function App() {
           onRoundStarted={() =>
             setSession((s) => (s === null ? s : { ...s, brief: JSON.stringify(brief) }))
           }
+        />
+      )}
+      {view === 'darkroom' && (
+        <Darkroom
+          references={references.flatMap((r) =>
+            isBlob(r['image'])
+              ? [
+                  {
+                    blob: r['image'],
+                    label: `Reference · ${typeof r['role'] === 'string' ? r['role'] : 'photo'}`,
+                  },
+                ]
+              : [],
+          )}
+          sessionId={session?.id ?? null}
+          vocabulary={vocabulary}
         />
       )}
       {view === 'history' && (

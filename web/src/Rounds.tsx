@@ -1,6 +1,7 @@
 // Rounds of a session: live progress over SSE with cancel, the candidates grid with per-pillar
 // bars and flags, Lightroom keys (arrows, P, X, U, 1–5, C), compare 2–4 candidates beside the
-// reference with linked zoom and pan, and the next round from a nudge or the edited brief.
+// reference with linked zoom and pan or two of them in an A/B slider, resume a round a stopped
+// server left running, and the next round from a nudge or the edited brief.
 import {
   useCallback,
   useEffect,
@@ -18,6 +19,7 @@ import {
   type Round,
   type RoundEvent,
 } from './api.js';
+import { ABSlider } from './ABSlider.js';
 
 /** An image served by the API (fetched into an object URL when a token is needed). */
 export function ApiImage(props: { path: string; alt: string; className?: string }) {
@@ -103,6 +105,7 @@ function Compare(props: {
   onClose: () => void;
 }) {
   const [view, setView] = useState({ scale: 1, x: 0, y: 0 });
+  const [slider, setSlider] = useState(false);
   const drag = useRef<{ x: number; y: number } | null>(null);
   const wheel = (event: WheelEvent) => {
     const scale = Math.min(8, Math.max(1, view.scale * (event.deltaY < 0 ? 1.2 : 1 / 1.2)));
@@ -133,9 +136,22 @@ function Compare(props: {
       <div className="compare-toolbar">
         <strong>Compare</strong>
         <span className="dim">
-          scroll to zoom, drag to pan — every picture follows · zoom {view.scale.toFixed(1)}×
+          {slider
+            ? 'drag the divider (or ←→ on it) · scroll zooms both, double-click fits'
+            : `scroll to zoom, drag to pan — every picture follows · zoom ${view.scale.toFixed(1)}×`}
         </span>
         <div className="spacer" />
+        <button
+          type="button"
+          className={`button-ghost${slider ? ' dr-before-on' : ''}`}
+          data-testid="ab-button"
+          aria-pressed={slider}
+          disabled={props.candidates.length < 2}
+          title="the first two marked candidates, one over the other, split by a divider you drag"
+          onClick={() => setSlider((on) => !on)}
+        >
+          {slider ? 'Side by side' : 'A/B slider'}
+        </button>
         <button
           type="button"
           className="button-ghost"
@@ -147,42 +163,73 @@ function Compare(props: {
           Back to grid
         </button>
       </div>
-      <div
-        className="compare-panes"
-        style={{ gridTemplateColumns: `repeat(${panes.length}, 1fr)` }}
-      >
-        {panes.map((pane) => (
-          <figure key={pane.key} className="compare-pane" data-testid="compare-pane">
-            <div
-              className="compare-viewport"
-              onWheel={wheel}
-              onPointerDown={down}
-              onPointerMove={move}
-              onPointerUp={() => (drag.current = null)}
-            >
+      {slider && first !== undefined && props.candidates[1] !== undefined ? (
+        <ABCompare a={first} b={props.candidates[1]} />
+      ) : (
+        <div
+          className="compare-panes"
+          style={{ gridTemplateColumns: `repeat(${panes.length}, 1fr)` }}
+        >
+          {panes.map((pane) => (
+            <figure key={pane.key} className="compare-pane" data-testid="compare-pane">
               <div
-                className="compare-image"
-                data-testid="compare-transform"
-                style={{
-                  transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})`,
-                }}
+                className="compare-viewport"
+                onWheel={wheel}
+                onPointerDown={down}
+                onPointerMove={move}
+                onPointerUp={() => (drag.current = null)}
               >
-                <ApiImage path={pane.path} alt={pane.label} className="compare-img" />
+                <div
+                  className="compare-image"
+                  data-testid="compare-transform"
+                  style={{
+                    transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})`,
+                  }}
+                >
+                  <ApiImage path={pane.path} alt={pane.label} className="compare-img" />
+                </div>
               </div>
-            </div>
-            <figcaption>
-              <span>{pane.label}</span>
-              {pane.candidate !== undefined && (
-                <PillarBars
-                  candidate={pane.candidate}
-                  {...(first !== undefined && pane.candidate !== first ? { compareTo: first } : {})}
-                />
-              )}
-            </figcaption>
-          </figure>
-        ))}
-      </div>
+              <figcaption>
+                <span>{pane.label}</span>
+                {pane.candidate !== undefined && (
+                  <PillarBars
+                    candidate={pane.candidate}
+                    {...(first !== undefined && pane.candidate !== first
+                      ? { compareTo: first }
+                      : {})}
+                  />
+                )}
+              </figcaption>
+            </figure>
+          ))}
+        </div>
+      )}
     </section>
+  );
+}
+
+/** Two candidates over each other in one box, a divider between them, their bars below. */
+function ABCompare(props: { a: Candidate; b: Candidate }) {
+  const label = (c: Candidate) => `#${c.index + 1} · ${percent(c.scores.overall)}%`;
+  return (
+    <div className="ab-compare" data-testid="ab-compare">
+      <ABSlider
+        a={<ApiImage path={`/api/blobs/${props.a.image}`} alt="A" className="ab-img" />}
+        b={<ApiImage path={`/api/blobs/${props.b.image}`} alt="B" className="ab-img" />}
+        labelA={`A ${label(props.a)}`}
+        labelB={`B ${label(props.b)}`}
+      />
+      <div className="ab-bars">
+        <div>
+          <span>A {label(props.a)}</span>
+          <PillarBars candidate={props.a} />
+        </div>
+        <div>
+          <span>B {label(props.b)}</span>
+          <PillarBars candidate={props.b} compareTo={props.a} />
+        </div>
+      </div>
+    </div>
   );
 }
 
@@ -214,6 +261,9 @@ export function Rounds(props: {
   const [progress, setProgress] = useState<Progress | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [count, setCount] = useState(2);
+  /** The round an earlier server run left running (a crash), which can be resumed. */
+  const [interrupted, setInterrupted] = useState<string | null>(null);
+  const [listen, setListen] = useState(0);
   const grid = useRef<HTMLDivElement>(null);
 
   const refresh = useCallback(async () => {
@@ -256,6 +306,7 @@ export function Rounds(props: {
         );
       else if (event.type === 'finished') {
         setProgress(null);
+        setInterrupted(event.status === 'interrupted' ? event.roundId : null);
         if (event.error !== undefined && event.status === 'failed')
           setError(`${event.error.code}: ${event.error.message}`);
         void refresh();
@@ -263,7 +314,20 @@ export function Rounds(props: {
     };
     api.roundEvents(roundId, onEvent, controller.signal).catch(() => undefined);
     return () => controller.abort();
-  }, [roundId, refresh]);
+  }, [roundId, refresh, listen]);
+
+  const resume = async (id: string) => {
+    setError(null);
+    try {
+      await api.resumeRound(id);
+      setInterrupted(null);
+      await refresh();
+      setProgress({ stage: 'resuming', done: 0, total: round?.count ?? 0 });
+      setListen((n) => n + 1);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
 
   const round = rounds.find((r) => r.id === roundId);
   const current = candidates[selected];
@@ -338,7 +402,8 @@ export function Rounds(props: {
       list.includes(id) ? list.filter((m) => m !== id) : list.length >= 4 ? list : [...list, id],
     );
 
-  const running = round?.status === 'running';
+  const stalled = round !== undefined && interrupted === round.id;
+  const running = round?.status === 'running' && !stalled;
   return (
     <div className="rounds" data-testid="rounds">
       <aside className="panel round-list">
@@ -353,7 +418,11 @@ export function Rounds(props: {
                 onClick={() => setRoundId(r.id)}
               >
                 <span>Round {r.number}</span>
-                <span className={`round-status round-${r.status}`}>{r.status}</span>
+                <span
+                  className={`round-status round-${r.id === interrupted ? 'failed' : r.status}`}
+                >
+                  {r.id === interrupted ? 'interrupted' : r.status}
+                </span>
                 <span className="dim">
                   brief v{r.briefVersion} · {r.engine} · {r.count}
                 </span>
@@ -393,6 +462,24 @@ export function Rounds(props: {
         )}
       </aside>
       <section className="round-main">
+        {stalled && (
+          <div className="progress resume" data-testid="interrupted">
+            <div className="progress-text">
+              <span>
+                Round {round.number} was interrupted (the server stopped while it ran). Resume keeps
+                the candidates it stored and makes the rest.
+              </span>
+              <button
+                type="button"
+                className="button"
+                data-testid="resume-round"
+                onClick={() => void resume(round.id)}
+              >
+                Resume
+              </button>
+            </div>
+          </div>
+        )}
         {running && (
           <div className="progress" data-testid="progress">
             <div className="progress-text">

@@ -180,10 +180,33 @@ export type RoundEvent =
   | { type: 'candidate'; candidate: Candidate }
   | {
       type: 'finished';
-      status: 'done' | 'failed' | 'cancelled';
+      /** `interrupted`: an earlier server run left the round running; it can be resumed. */
+      status: 'done' | 'failed' | 'cancelled' | 'interrupted';
       roundId: string;
       error?: { code: string; message: string };
     };
+
+/** The darkroom's sliders as the preview and export routes take them; a stage left out is off. */
+export interface DarkroomSettings {
+  key?: {
+    rig: string;
+    side: 'left' | 'right';
+    intensity: number;
+    fill?: number;
+    softness?: number;
+    rim?: boolean;
+    temperature?: number;
+  };
+  smile?: number;
+  aperture?: number;
+  grade?: {
+    grade?: string;
+    film?: string;
+    temperature?: number;
+    contrast?: number;
+    saturation?: number;
+  };
+}
 
 /** A failed call: the server's typed error, with issue paths. */
 export class StudioError extends Error {
@@ -249,6 +272,35 @@ export const api = {
     body: { brief?: Json; note?: string; count?: number; nudges?: Nudge[] },
   ) => post<{ round: Round }>(`/api/sessions/${sessionId}/rounds`, body),
   cancelRound: (id: string) => post<{ round: Round }>(`/api/rounds/${id}/cancel`, {}),
+  resumeRound: (id: string) => post<{ round: Round }>(`/api/rounds/${id}/resume`, {}),
+  /** The darkroom's sliders rendered at screen size: a JPEG; a newer request aborts this one. */
+  async darkroomPreview(
+    body: { blob: string; settings: DarkroomSettings; maxSize: number },
+    signal: AbortSignal,
+  ): Promise<Blob> {
+    const headers = new Headers({ 'content-type': 'application/json' });
+    if (token !== null) headers.set('authorization', `Bearer ${token}`);
+    const response = await fetch('/api/darkroom/preview', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+      credentials: 'omit',
+      signal,
+    });
+    if (!response.ok) {
+      const answer = (await response.json().catch(() => null)) as { error?: ApiError } | null;
+      throw new StudioError(
+        response.status,
+        answer?.error ?? { code: 'INTERNAL', message: String(response.status), issues: [] },
+      );
+    }
+    return response.blob();
+  },
+  darkroomExport: (blob: string, settings: DarkroomSettings) =>
+    post<{ blob: string; width: number; height: number }>('/api/darkroom/export', {
+      blob,
+      settings,
+    }),
   candidates: (roundId: string) =>
     call<{ candidates: Candidate[] }>(`/api/rounds/${roundId}/candidates`),
   pick: (
