@@ -169,3 +169,12 @@ export {
   type ServerHealth,
   type WorkerEngineKind,
 } from './worker.js';
+export {
+  openRoundQueue,
+  queueKindOf,
+  renderRoundOnQueue,
+  type OpenRoundQueueOptions,
+  type OpenedRoundQueue,
+  type QueuedRenderOptions,
+  type RoundQueue,
+} from './queued-round.js';

@@ -6,14 +6,14 @@
 import { z } from 'zod';
 import { referenceRoles, targetIds, validateBrief } from '../brief/index.js';
 import {
+  candidateFileBytes,
   createA1111Engine,
   createComfyEngine,
-  provenanceRecord,
+  provenanceModes,
   remoteJobRefSchema,
   type Engine,
   type EngineProgress,
   type GenerationRequest,
-  type ProvenanceMode,
   type RemoteJobRef,
 } from '../engines/index.js';
 import { PortraitistError, isPortraitistError } from '../errors/index.js';
@@ -81,6 +81,10 @@ export const candidateJobSchema = z
           .strict(),
       )
       .default([]),
+    /** As a local run: the stored image carries no metadata at all (default false). */
+    stripMetadata: z.boolean().default(false),
+    /** As a local run: how reference photos appear in the embedded provenance (default hashed). */
+    provenance: z.enum(provenanceModes).default('hashed'),
   })
   .strict();
 
@@ -173,7 +177,6 @@ export interface CandidateWorkerOptions {
   readonly servers: readonly EngineServer[];
   readonly store: Store;
   readonly blobs: BlobStore;
-  readonly provenance?: ProvenanceMode;
   /** Whether a server that went down answers again (default: GET the URL). */
   readonly probe?: (url: string, signal: AbortSignal) => Promise<boolean>;
   /** How often a down server is probed (default 2 s). */
@@ -330,14 +333,19 @@ export function startCandidateWorker(options: CandidateWorkerOptions): Candidate
       },
       // Stored before the engine clears the server's history: a run killed after this point
       // finds the candidate in the library, one killed before finds the prompt on the server.
+      // The same bytes and rows as runSessionRound stores for an in-process round.
       onCandidate: async (candidate) => {
-        const image = await options.blobs.put(candidate.image);
+        const bytes = candidateFileBytes(candidate, {
+          stripMetadata: payload.stripMetadata,
+          provenance: payload.provenance,
+        });
+        const image = await options.blobs.put(bytes);
         stored = await options.store.addCandidate(payload.roundId, {
           index: payload.index,
           engine: candidate.engine,
           seed: candidate.seed,
           parameters: candidate.parameters,
-          provenance: provenanceRecord(candidate, options.provenance),
+          provenance: candidate.provenance,
           image,
         });
       },
