@@ -178,3 +178,4 @@ export {
   type QueuedRenderOptions,
   type RoundQueue,
 } from './queued-round.js';
+export { isPostgresUrl, openQueueLibrary, openSharedStore } from './shared-library.js';

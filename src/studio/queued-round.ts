@@ -221,6 +221,7 @@ export interface OpenRoundQueueOptions {
   readonly prefix?: string;
   readonly kind: WorkerEngineKind;
   readonly priority?: JobPriority;
+  readonly attempts?: number;
 }
 
 /** A round queue on Redis, with the handle that closes it. */
@@ -241,6 +242,7 @@ export async function openRoundQueue(options: OpenRoundQueueOptions): Promise<Op
     queue,
     kind: options.kind,
     ...(options.priority === undefined ? {} : { priority: options.priority }),
+    ...(options.attempts === undefined ? {} : { attempts: options.attempts }),
     close: () => queue.close(),
   };
 }

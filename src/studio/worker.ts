@@ -29,13 +29,12 @@ import {
 } from '../jobs/index.js';
 import {
   openFileBlobStore,
-  openPostgresStore,
-  openSqliteStore,
   type BlobStore,
   type CandidateRecord,
   type Store,
 } from '../library/index.js';
 import type { CompiledPrompt } from '../prompt/index.js';
+import { openSharedStore } from './shared-library.js';
 
 /** Engine kinds a worker can drive over a list of server URLs. */
 export const workerEngineKinds = ['comfyui', 'a1111'] as const;
@@ -475,9 +474,7 @@ export async function openCandidateWorker(options: OpenWorkerOptions): Promise<O
   let store: Store | undefined;
   const engines: Engine[] = [];
   try {
-    store = /^postgres(ql)?:\/\//.test(options.library)
-      ? await openPostgresStore({ connectionString: options.library })
-      : openSqliteStore({ file: options.library });
+    store = await openSharedStore(options.library);
     const servers = options.urls.map((url) => {
       // A cancel waits up to 10 s for the running prompt to stop (the engine's default is 30 s,
       // which a server that went down spends in full before its job moves on).
