@@ -64,15 +64,19 @@ export async function openQueueLibrary(options: {
     };
   }
   if (options.blobs === undefined)
-    throw new PortraitistError('USAGE', 'a PostgreSQL library keeps its images in a blob folder', {
-      issues: [
-        {
-          path: 'blobs',
-          message:
-            'expected `--blobs <dir>` (the folder every worker mounts) with a postgres:// `--library`',
-        },
-      ],
-    });
+    throw new PortraitistError(
+      'USAGE',
+      'a postgres:// library needs --blobs <dir>, the image folder every worker mounts',
+      {
+        issues: [
+          {
+            path: 'blobs',
+            message:
+              'expected `--blobs <dir>` (the folder every worker mounts) with a postgres:// `--library`',
+          },
+        ],
+      },
+    );
   const store = await openSharedStore(options.library);
   return {
     store,
