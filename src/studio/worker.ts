@@ -180,6 +180,11 @@ export interface CandidateWorkerOptions {
   readonly probe?: (url: string, signal: AbortSignal) => Promise<boolean>;
   /** How often a down server is probed (default 2 s). */
   readonly probeMs?: number;
+  /**
+   * At most one progress write per job in this many ms (default 100): each is a queue round trip,
+   * and an engine reports many events a second; the latest event of a burst is the one sent.
+   */
+  readonly progressMs?: number;
   readonly fetch?: typeof globalThis.fetch;
   readonly now?: () => Date;
   /** Told when a server goes down or comes back. */
@@ -238,6 +243,7 @@ export function startCandidateWorker(options: CandidateWorkerOptions): Candidate
   const now = options.now ?? (() => new Date());
   const fetcher = options.fetch ?? globalThis.fetch;
   const probeMs = options.probeMs ?? 2000;
+  const progressMs = options.progressMs ?? 100;
   const probe =
     options.probe ??
     (async (url: string, signal: AbortSignal) => {
@@ -321,34 +327,59 @@ export function startCandidateWorker(options: CandidateWorkerOptions): Candidate
     const payload = job.payload;
     const request = requestOf(payload);
     let stored: CandidateRecord | undefined;
-    await on.server.engine.generate(request, {
-      signal: job.signal,
-      ...(resume === undefined ? {} : { resume: [resume] }),
-      onRemoteJob: (ref) => job.checkpoint('remote', { server: on.server.url, ref }),
-      onProgress: (progress: EngineProgress) => {
-        job
-          .progress({ ...progress, index: payload.index, server: on.server.url })
-          .catch(() => undefined);
-      },
-      // Stored before the engine clears the server's history: a run killed after this point
-      // finds the candidate in the library, one killed before finds the prompt on the server.
-      // The same bytes and rows as runSessionRound stores for an in-process round.
-      onCandidate: async (candidate) => {
-        const bytes = candidateFileBytes(candidate, {
-          stripMetadata: payload.stripMetadata,
-          provenance: payload.provenance,
-        });
-        const image = await options.blobs.put(bytes);
-        stored = await options.store.addCandidate(payload.roundId, {
-          index: payload.index,
-          engine: candidate.engine,
-          seed: candidate.seed,
-          parameters: candidate.parameters,
-          provenance: candidate.provenance,
-          image,
-        });
-      },
-    });
+    // Progress is coalesced: the first event goes at once, later ones at most every progressMs,
+    // the latest of each burst kept; nothing is sent once the candidate is done.
+    let lastSent = -Infinity;
+    let pending: EngineProgress | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const send = (progress: EngineProgress) => {
+      lastSent = performance.now();
+      job
+        .progress({ ...progress, index: payload.index, server: on.server.url })
+        .catch(() => undefined);
+    };
+    const onProgress = (progress: EngineProgress) => {
+      const wait = lastSent + progressMs - performance.now();
+      if (wait <= 0 && timer === undefined) return send(progress);
+      pending = progress;
+      timer ??= setTimeout(
+        () => {
+          timer = undefined;
+          const next = pending;
+          pending = undefined;
+          if (next !== undefined) send(next);
+        },
+        Math.max(0, wait),
+      );
+    };
+    try {
+      await on.server.engine.generate(request, {
+        signal: job.signal,
+        ...(resume === undefined ? {} : { resume: [resume] }),
+        onRemoteJob: (ref) => job.checkpoint('remote', { server: on.server.url, ref }),
+        onProgress,
+        // Stored before the engine clears the server's history: a run killed after this point
+        // finds the candidate in the library, one killed before finds the prompt on the server.
+        // The same bytes and rows as runSessionRound stores for an in-process round.
+        onCandidate: async (candidate) => {
+          const bytes = candidateFileBytes(candidate, {
+            stripMetadata: payload.stripMetadata,
+            provenance: payload.provenance,
+          });
+          const image = await options.blobs.put(bytes);
+          stored = await options.store.addCandidate(payload.roundId, {
+            index: payload.index,
+            engine: candidate.engine,
+            seed: candidate.seed,
+            parameters: candidate.parameters,
+            provenance: candidate.provenance,
+            image,
+          });
+        },
+      });
+    } finally {
+      clearTimeout(timer);
+    }
     if (stored === undefined)
       throw new PortraitistError('ENGINE_FAILED', `${on.server.url} returned no candidate`);
     return {
