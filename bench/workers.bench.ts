@@ -30,7 +30,7 @@ import { figure, median, type BenchResult, type Figure } from './harness.js';
 
 const serviceMs = Number(process.env['PORTRAITIST_BENCH_SERVICE_MS'] ?? '200');
 const candidates = Number(process.env['PORTRAITIST_BENCH_CANDIDATES'] ?? '32');
-const pools = [1, 2, 4, 8];
+const pools = (process.env['PORTRAITIST_BENCH_POOLS'] ?? '1,2,4,8').split(',').map(Number);
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
