@@ -130,7 +130,8 @@ export async function benchWorkers(): Promise<BenchResult> {
         blobs: openFileBlobStore({ root: folder }),
         servers: fakes.map((f) => ({
           url: f.url,
-          engine: timed(createComfyEngine({ url: f.url, pollMs: 20 }), f.url, spans),
+          // As `portraitist worker` makes it: events say when a prompt is done, /history is a fallback.
+          engine: timed(createComfyEngine({ url: f.url, cancelWaitMs: 10_000 }), f.url, spans),
         })),
       });
       try {
