@@ -14,13 +14,18 @@ import {
   exampleReferencePhoto,
   libraryFolder,
   loadDirectSession,
+  isPostgresUrl,
   openEngine,
+  openQueueLibrary,
+  openRoundQueue,
   openStudioLibrary,
+  queueKindOf,
   provenanceModes,
   resolveEngineConfig,
   resolveReferences,
   targetFor,
   type OpenedLibrary,
+  type OpenedRoundQueue,
   engineNotice,
 } from '../studio/index.js';
 import { addEngineOptions } from './engine-options.js';
@@ -49,7 +54,52 @@ const directFlags = z.object({
   resume: z.string().min(1).optional(),
   profile: z.string().min(1).optional(),
   library: z.union([z.string().min(1), z.boolean()]).optional(),
+  queue: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// URL')
+    .optional(),
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, - and _')
+    .optional(),
+  blobs: z.string().min(1).optional(),
+  attempts: wholeNumberFlag(1, 100).optional(),
 });
+
+/** Adds the queue flags (`direct --queue` and `serve --queue`) to a command. */
+export function addQueueOptions(command: Command): Command {
+  return command
+    .option(
+      '--queue <redis-url>',
+      'render candidates on the workers of this queue (portraitist worker) instead of in this process',
+    )
+    .option('--prefix <name>', 'key prefix of the deployment in Redis (default portraitist)')
+    .option(
+      '--blobs <dir>',
+      'the image folder the workers share (required with a postgres:// --library)',
+    );
+}
+
+/**
+ * The library of a run: with a `postgres://` `--library` (and `--blobs`), the one every host
+ * shares; else the folder (its images in `--blobs` when given).
+ */
+export async function openRunLibrary(
+  io: CliIo,
+  flags: { library?: string | boolean | undefined; blobs?: string | undefined },
+): Promise<OpenedLibrary> {
+  const given = typeof flags.library === 'string' ? flags.library : undefined;
+  if (flags.blobs === undefined && (given === undefined || !isPostgresUrl(given)))
+    return openCliLibrary(io, flags.library);
+  const library =
+    given !== undefined && isPostgresUrl(given)
+      ? given
+      : resolve(io.cwd, libraryFolder(given, io.env, io.homedir));
+  return openQueueLibrary({
+    library,
+    ...(flags.blobs === undefined ? {} : { blobs: resolve(io.cwd, flags.blobs) }),
+  });
+}
 
 /** `--library <folder>`, PORTRAITIST_LIBRARY or ~/.portraitist; `--no-library`: a throwaway one. */
 export function openCliLibrary(io: CliIo, flag: string | boolean | undefined): OpenedLibrary {
@@ -105,6 +155,10 @@ export function registerDirect(program: Command, io: CliIo): void {
       'rank by an artist profile kept in the library, and teach it what you pick in this session',
     )
     .option('--json', 'print the report as JSON');
+  addQueueOptions(command).option(
+    '--attempts <n>',
+    'with --queue: runs a candidate job gets (retried on any server) before it fails for good; --resume runs the failed ones again (default 20)',
+  );
   addLibraryOption(command, true).action(
     async (briefFile: string | undefined, rawFlags: unknown) => {
       const flags = parseFlags(directFlags, rawFlags);
@@ -136,7 +190,22 @@ export function registerDirect(program: Command, io: CliIo): void {
             },
           ],
         });
-      const library = openCliLibrary(io, flags.library);
+      if (flags.queue !== undefined && flags.library === false)
+        throw new PortraitistError('USAGE', 'the workers store candidates in the library', {
+          issues: [
+            {
+              path: 'library',
+              message:
+                'expected a library the workers share with --queue (postgres://… with --blobs), not --no-library',
+            },
+          ],
+        });
+      for (const field of ['prefix', 'attempts'] as const)
+        if (flags.queue === undefined && flags[field] !== undefined)
+          throw new PortraitistError('USAGE', `--${field} goes with --queue`, {
+            issues: [{ path: field, message: `expected --${field} only with --queue <redis-url>` }],
+          });
+      const library = await openRunLibrary(io, flags);
       try {
         await run(io, flags, briefFile, library, json);
       } finally {
@@ -188,14 +257,24 @@ async function run(
   const outDir = resolve(io.cwd, flags.out ?? `out/${basename(briefSource, extname(briefSource))}`);
   const style = styleFor(io, 'stderr');
   const live = !json && io.stderr.isTTY === true;
+  // On a queue the engine here only names the kind of server: the workers' own settings render.
+  const kind = flags.queue === undefined ? undefined : queueKindOf(config.engine);
   const session = await openEngine(config, { withVision: true });
   const { engine, vision } = session;
+  let queue: OpenedRoundQueue | undefined;
   // Ctrl-C cancels: a remote engine interrupts its running job; the round stays resumable.
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   try {
     if (vision === undefined) throw new PortraitistError('INTERNAL', 'vision not loaded');
+    if (flags.queue !== undefined && kind !== undefined)
+      queue = await openRoundQueue({
+        url: flags.queue,
+        kind,
+        ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
+        ...(flags.attempts === undefined ? {} : { attempts: flags.attempts }),
+      });
     const count =
       stored?.settings.count ??
       candidateCount(
@@ -210,7 +289,7 @@ async function run(
     if (!json) {
       writeLine(
         io.stderr,
-        `${stored === undefined ? 'directing' : 'resuming'} ${brief.title ?? briefSource} · ${engineTarget(config)} · ${count} candidate${count === 1 ? '' : 's'} × up to ${rounds} round${rounds === 1 ? '' : 's'}${usedExample ? ' · reference: the bundled example photo' : ''}`,
+        `${stored === undefined ? 'directing' : 'resuming'} ${brief.title ?? briefSource} · ${queue === undefined ? engineTarget(config) : `${config.engine} workers on the queue`} · ${count} candidate${count === 1 ? '' : 's'} × up to ${rounds} round${rounds === 1 ? '' : 's'}${usedExample ? ' · reference: the bundled example photo' : ''}`,
       );
       const notice = engineNotice(brief, engine.describe());
       if (notice !== undefined) writeLine(io.stderr, style.dim(notice));
@@ -234,6 +313,7 @@ async function run(
       stripMetadata: stored?.settings.stripMetadata ?? flags.stripMetadata === true,
       provenance: stored?.settings.provenance ?? flags.provenance,
       force: flags.force === true,
+      ...(queue === undefined ? {} : { queue }),
       ...((stored?.settings.profile ?? flags.profile) === undefined
         ? {}
         : { profile: stored?.settings.profile ?? flags.profile }),
@@ -277,6 +357,7 @@ async function run(
     }
   } finally {
     process.removeListener('SIGINT', onSignal);
+    await queue?.close();
     await session.dispose();
   }
 }

@@ -2,7 +2,16 @@
 import type { Command } from 'commander';
 import { PortraitistError } from '../errors/index.js';
 import { resolve } from 'node:path';
-import { defaultLibraryFolder, openLibrary, resolveEngineConfig } from '../studio/index.js';
+import {
+  defaultLibraryFolder,
+  isPostgresUrl,
+  openQueueLibrary,
+  openRoundQueue,
+  queueKindOf,
+  resolveEngineConfig,
+  workerEngineKinds,
+  type OpenedRoundQueue,
+} from '../studio/index.js';
 import type {
   RunningServer,
   createStudioApi,
@@ -18,6 +27,13 @@ export interface ServeFlags {
   token?: string;
   allowHost?: string[];
   library?: string;
+  /** Redis URL: rounds render on the workers of this queue. */
+  queue?: string;
+  prefix?: string;
+  /** The blob folder the workers share (required with a postgres:// library). */
+  blobs?: string;
+  /** The kind of engine server the workers drive (with `queue`; default comfyui). */
+  engine?: string;
   json?: boolean;
 }
 
@@ -67,18 +83,62 @@ export async function serveCommand(
   }
   const { createStudioApi, defaultWebRoot, startServer } = await loadServer();
   const token = flags.token ?? io.env['PORTRAITIST_TOKEN'];
-  // Sessions, rounds, candidates and their images live in the library folder (SQLite + blobs).
+  if (flags.queue !== undefined && !/^rediss?:\/\//.test(flags.queue))
+    throw new PortraitistError('USAGE', `not a Redis URL: ${flags.queue}`, {
+      issues: [
+        {
+          path: 'queue',
+          message: `expected a redis:// URL for \`--queue\` but received ${flags.queue}`,
+        },
+      ],
+    });
+  for (const [field, value] of [
+    ['prefix', flags.prefix],
+    ['engine', flags.engine],
+  ] as const)
+    if (flags.queue === undefined && value !== undefined)
+      throw new PortraitistError('USAGE', `--${field} goes with --queue`, {
+        issues: [{ path: field, message: `expected --${field} only with --queue <redis-url>` }],
+      });
+  // On a queue the workers render: the kind of server they drive (a request may not pick another).
+  const kind =
+    flags.queue === undefined ? undefined : queueKindOf(flags.engine ?? workerEngineKinds[0]);
+  // Sessions, rounds, candidates and their images live in the library: a folder (SQLite + blobs),
+  // or with a queue the PostgreSQL library and blob folder the workers share.
   const folder =
-    flags.library === undefined ? defaultLibraryFolder(io.homedir) : resolve(io.cwd, flags.library);
-  const library = openLibrary({ folder });
-  // Engine servers and keys are the operator's: the config file and the environment, never a request.
-  const engineConfig = await resolveEngineConfig({}, io.env, io.cwd).catch(
-    async (error: unknown) => {
-      await library.store.close();
-      throw error;
-    },
-  );
-  const api = createStudioApi({ blobs: library.blobs, store: library.store, engineConfig });
+    flags.library !== undefined && isPostgresUrl(flags.library)
+      ? flags.library
+      : flags.library === undefined
+        ? defaultLibraryFolder(io.homedir)
+        : resolve(io.cwd, flags.library);
+  const library = await openQueueLibrary({
+    library: folder,
+    ...(flags.blobs === undefined ? {} : { blobs: resolve(io.cwd, flags.blobs) }),
+  });
+  let queue: OpenedRoundQueue | undefined;
+  let engineConfig: Awaited<ReturnType<typeof resolveEngineConfig>>;
+  try {
+    // Engine servers and keys are the operator's: the config file and the environment, never a request.
+    const config = await resolveEngineConfig({}, io.env, io.cwd);
+    engineConfig = kind === undefined ? config : { ...config, engine: kind };
+    if (flags.queue !== undefined && kind !== undefined)
+      queue = await openRoundQueue({
+        url: flags.queue,
+        kind,
+        ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
+        // The studio is someone waiting at a screen: ahead of batch work on the same queue.
+        priority: 'interactive',
+      });
+  } catch (error) {
+    await library.close();
+    throw error;
+  }
+  const api = createStudioApi({
+    blobs: library.blobs,
+    store: library.store,
+    engineConfig,
+    ...(queue === undefined ? {} : { queue }),
+  });
   const webRoot = defaultWebRoot();
   const server = await startServer({
     api,
@@ -95,11 +155,14 @@ export async function serveCommand(
         host: server.host,
         port: server.port,
         studio: webRoot !== undefined,
-        library: folder,
+        library: library.folder,
+        ...(queue === undefined ? {} : { queue: `${queue.kind} workers` }),
       });
     } else {
       const style = styleFor(io);
       writeLine(io.stdout, `${style.bold('Portraitist studio')} ${server.url}`);
+      if (queue !== undefined)
+        writeLine(io.stdout, style.dim(`rounds render on the queue's ${queue.kind} workers`));
       if (webRoot === undefined)
         writeLine(
           io.stdout,
@@ -125,7 +188,8 @@ export async function serveCommand(
   } finally {
     await server.close();
     await api.dispose();
-    await library.store.close();
+    await queue?.close();
+    await library.close();
   }
 }
 
@@ -151,7 +215,23 @@ export function registerServe(
       'another Host name the server answers to (behind a proxy); repeatable',
       (value: string, previous: string[] = []) => [...previous, value],
     )
-    .option('--library <folder>', 'library folder (default ~/.portraitist)')
+    .option(
+      '--library <folder|url>',
+      'library folder (default ~/.portraitist), or the postgres://… library the workers share',
+    )
+    .option(
+      '--queue <redis-url>',
+      'render rounds on the workers of this queue (portraitist worker) instead of in the server',
+    )
+    .option('--prefix <name>', 'key prefix of the deployment in Redis (default portraitist)')
+    .option(
+      '--blobs <dir>',
+      'the image folder the workers share (required with a postgres:// --library)',
+    )
+    .option(
+      '--engine <kind>',
+      'with --queue: the servers the workers drive, comfyui or a1111 (default comfyui)',
+    )
     .option('--json', 'print the address as JSON')
     .action((flags: ServeFlags) => {
       if (loadServer === undefined)

@@ -19,6 +19,7 @@ import {
   type LibrarySearchWords,
   type PickInput,
   type PickRecord,
+  type RoundQueue,
   type RoundRecord,
   type SessionProgress,
   type SessionRecord,
@@ -118,6 +119,8 @@ export interface SessionsApiOptions {
   /** The operator's engine settings (URLs, keys); a request only picks the engine kind. */
   readonly engineConfig: EngineConfig;
   readonly getVision: () => Promise<Vision>;
+  /** Rounds render on this queue's workers (their engine kind only); the server critiques. */
+  readonly queue?: RoundQueue;
   readonly now?: () => Date;
 }
 
@@ -337,6 +340,7 @@ export function createSessionsApi(options: SessionsApiOptions): SessionsApi {
           seed,
           references,
           referenceBlueprints: referenceBlueprints as CritiqueReferences,
+          ...(options.queue === undefined ? {} : { queue: options.queue }),
           signal: controller.signal,
           onProgress,
         });
@@ -404,6 +408,15 @@ export function createSessionsApi(options: SessionsApiOptions): SessionsApi {
       };
       const references = await referencePhotos(brief, blobs);
       const vision = await options.getVision();
+      if (options.queue !== undefined && config.engine !== options.queue.kind)
+        throw new PortraitistError('USAGE', `the queue's workers drive ${options.queue.kind}`, {
+          issues: [
+            {
+              path: 'engine',
+              message: `expected ${options.queue.kind} for \`engine\` but received ${config.engine}`,
+            },
+          ],
+        });
       const engine = await createConfiguredEngine(config, vision);
       const count = input.count ?? brief.output.count;
       const seed = input.seed ?? (brief.output.seed ?? 1) + session.rounds.length * 1000;

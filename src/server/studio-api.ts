@@ -56,6 +56,7 @@ import {
   type BlobStore,
   type EngineConfig,
   type Store,
+  type RoundQueue,
 } from '../studio/index.js';
 import { checkBlobId, type BlobId } from './blobs.js';
 import { createSessionsApi, type SessionsApi } from './sessions.js';
@@ -152,6 +153,8 @@ export interface StudioApiOptions {
   readonly blueprintCacheSize?: number;
   /** The darkroom's cache of working images (default: one made for this studio). */
   readonly darkroom?: DarkroomStudio;
+  /** Render rounds on this queue's workers instead of in the server (`serve --queue`). */
+  readonly queue?: RoundQueue;
 }
 
 const mediaTypes: Record<ImageFormat, string> = {
@@ -249,6 +252,7 @@ export function createStudioApi(options: StudioApiOptions): StudioApi {
     blobs,
     engineConfig: options.engineConfig ?? engineConfigSchema.parse({}),
     getVision: queuedVision,
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
   });
 
   const darkroom =

@@ -26,6 +26,7 @@ import {
 } from './session-export.js';
 import { planNextRound, storedBrief } from './session-plan.js';
 import { catchUpArtistProfile, profileRanking } from './profile.js';
+import type { RoundQueue } from './queued-round.js';
 
 /** What `direct` reports as it goes (the session progress event). */
 export type DirectProgress = SessionProgress;
@@ -62,6 +63,8 @@ export interface DirectOptions {
    * learnt weights rank this session and are the prior its picks are learnt against.
    */
   readonly profile?: string;
+  /** Render each round's candidates on this queue's workers (see runSessionRound). */
+  readonly queue?: RoundQueue;
   readonly signal?: AbortSignal;
 }
 
@@ -206,6 +209,7 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
       stripMetadata: settings.stripMetadata,
       provenance: settings.provenance,
       ...(options.compiler === undefined ? {} : { compiler: options.compiler }),
+      ...(options.queue === undefined ? {} : { queue: options.queue }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     };

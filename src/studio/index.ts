@@ -169,3 +169,13 @@ export {
   type ServerHealth,
   type WorkerEngineKind,
 } from './worker.js';
+export {
+  openRoundQueue,
+  queueKindOf,
+  renderRoundOnQueue,
+  type OpenRoundQueueOptions,
+  type OpenedRoundQueue,
+  type QueuedRenderOptions,
+  type RoundQueue,
+} from './queued-round.js';
+export { isPostgresUrl, openQueueLibrary, openSharedStore } from './shared-library.js';

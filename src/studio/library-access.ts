@@ -18,12 +18,9 @@ import { requireSession } from './direct.js';
 import { parseLibrarySearch, type LibrarySearchWords } from './library-query.js';
 import { candidateFileName, type SessionLibrary } from './session.js';
 
-/** An open library with its folder; `close()` closes it (and removes an ephemeral one). */
-export interface OpenedLibrary extends SessionLibrary {
-  readonly folder: string;
-  readonly ephemeral: boolean;
-  close(): Promise<void>;
-}
+import type { OpenedLibrary } from './shared-library.js';
+
+export type { OpenedLibrary } from './shared-library.js';
 
 /** Where the library lives: `--library`, else PORTRAITIST_LIBRARY, else `~/.portraitist`. */
 export function libraryFolder(

@@ -19,6 +19,7 @@ import { PortraitistError } from '../errors/index.js';
 import type { BlobStore, CandidateRecord, RoundRecord, Scores, Store } from '../library/index.js';
 import { createPromptCompiler, type PromptCompiler } from '../prompt/index.js';
 import type { Blueprint, Vision } from '../vision/index.js';
+import { queueKindOf, renderRoundOnQueue, type RoundQueue } from './queued-round.js';
 
 /** The stages a session run reports. */
 export const sessionStages = [
@@ -92,6 +93,12 @@ export interface SessionRoundOptions {
   readonly compiler?: PromptCompiler;
   readonly stripMetadata?: boolean;
   readonly provenance?: ProvenanceMode;
+  /**
+   * Render the candidates on this queue's workers instead of calling `engine` here (`engine` then
+   * only names the kind of server, and must be one the workers drive). A job failure leaves the
+   * round running, so continuing it enqueues the failed candidates again.
+   */
+  readonly queue?: RoundQueue;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: SessionProgress) => void;
 }
@@ -110,6 +117,15 @@ export interface SessionRoundResult {
 export async function runSessionRound(options: SessionRoundOptions): Promise<SessionRoundResult> {
   const { store, blobs } = options.library;
   const { engine, vision, sessionId, count } = options;
+  if (options.queue !== undefined && queueKindOf(engine.id) !== options.queue.kind)
+    throw new PortraitistError('USAGE', `the queue's workers drive ${options.queue.kind}`, {
+      issues: [
+        {
+          path: 'engine',
+          message: `expected ${options.queue.kind} for \`engine\` but received ${engine.id}`,
+        },
+      ],
+    });
   const round =
     'id' in options.round
       ? options.round
@@ -150,58 +166,86 @@ export async function runSessionRound(options: SessionRoundOptions): Promise<Ses
       if (stored.scorecard === null) await score(stored, await blobs.get(stored.image));
     const skipIndices = new Set(earlier.map((c) => c.index));
     if (skipIndices.size < count) {
-      const resume: RemoteJobRef[] = (await store.remoteJobs(round.id)).flatMap((job) => {
-        const parsed = remoteJobRefSchema.safeParse(job);
-        return parsed.success && parsed.data.engine === engine.id ? [parsed.data] : [];
-      });
       const compiled = (options.compiler ?? createPromptCompiler()).compile(
         options.brief,
         options.target,
       );
-      await engine.generate(
-        {
+      const stored = async (candidate: CandidateRecord, bytes: Uint8Array) => {
+        report({
+          stage: 'storing',
+          done: candidate.index + 1,
+          total: count,
+          detail: candidateFileName(round.number, candidate.index),
+          candidateId: candidate.id,
+        });
+        if (candidate.scorecard === null) await score(candidate, bytes);
+      };
+      if (options.queue !== undefined)
+        await renderRoundOnQueue({
+          queue: options.queue,
+          store,
+          sessionId,
+          roundId: round.id,
+          count,
+          seed: options.seed,
           brief: options.brief,
           compiled,
           references: options.references,
-          count,
-          seed: options.seed,
-        },
-        {
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          stripMetadata: options.stripMetadata === true,
+          provenance: options.provenance ?? 'hashed',
           skipIndices,
-          resume,
-          onRemoteJob: (job) => store.recordRemoteJob(round.id, job),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
           onProgress: (p) =>
             report({ stage: 'generating', done: p.done, total: p.total, engine: p }),
-          onCandidate: async (candidate, index) => {
-            const bytes = candidateFileBytes(candidate, {
-              stripMetadata: options.stripMetadata === true,
-              provenance: options.provenance ?? 'hashed',
-            });
-            const image = await blobs.put(bytes);
-            const stored = await store.addCandidate(round.id, {
-              index,
-              engine: candidate.engine,
-              seed: candidate.seed,
-              parameters: candidate.parameters,
-              provenance: candidate.provenance,
-              image,
-            });
-            report({
-              stage: 'storing',
-              done: index + 1,
-              total: count,
-              detail: candidateFileName(round.number, index),
-              candidateId: stored.id,
-            });
-            if (stored.scorecard === null) await score(stored, bytes);
+          onCandidate: async (candidate) => stored(candidate, await blobs.get(candidate.image)),
+        });
+      else {
+        const resume: RemoteJobRef[] = (await store.remoteJobs(round.id)).flatMap((job) => {
+          const parsed = remoteJobRefSchema.safeParse(job);
+          return parsed.success && parsed.data.engine === engine.id ? [parsed.data] : [];
+        });
+        await engine.generate(
+          {
+            brief: options.brief,
+            compiled,
+            references: options.references,
+            count,
+            seed: options.seed,
           },
-        },
-      );
+          {
+            ...(options.signal === undefined ? {} : { signal: options.signal }),
+            skipIndices,
+            resume,
+            onRemoteJob: (job) => store.recordRemoteJob(round.id, job),
+            onProgress: (p) =>
+              report({ stage: 'generating', done: p.done, total: p.total, engine: p }),
+            onCandidate: async (candidate, index) => {
+              const bytes = candidateFileBytes(candidate, {
+                stripMetadata: options.stripMetadata === true,
+                provenance: options.provenance ?? 'hashed',
+              });
+              const image = await blobs.put(bytes);
+              await stored(
+                await store.addCandidate(round.id, {
+                  index,
+                  engine: candidate.engine,
+                  seed: candidate.seed,
+                  parameters: candidate.parameters,
+                  provenance: candidate.provenance,
+                  image,
+                }),
+                bytes,
+              );
+            },
+          },
+        );
+      }
     }
   } catch (error) {
-    // Ctrl-C leaves the round running, so `--resume` continues it; an engine error ends it.
-    if (options.signal?.aborted !== true) await store.finishRound(round.id, 'failed');
+    // Ctrl-C leaves the round running, so `--resume` continues it; an engine error ends it (on a
+    // queue it leaves it running too: the failed candidates are enqueued again on a resume).
+    if (options.signal?.aborted !== true && options.queue === undefined)
+      await store.finishRound(round.id, 'failed');
     throw error;
   }
   const candidates = await store.listCandidates(round.id);

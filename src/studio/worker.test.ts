@@ -44,8 +44,8 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((s) => s.close()));
 });
 
-async function setup(servers: number, serviceMs: number) {
-  for (let n = 0; n < servers; n++) fakes.push(await startFakeComfy({ serviceMs }));
+async function setup(servers: number, serviceMs: number, stepMs = 0) {
+  for (let n = 0; n < servers; n++) fakes.push(await startFakeComfy({ serviceMs, stepMs }));
   const store = openSqliteStore({ file: ':memory:' });
   stores.push(store);
   const session = await store.createSession({ title: 'worker', brief });
@@ -118,6 +118,42 @@ describe('candidate worker', () => {
       await expect(handle?.result()).rejects.toMatchObject({ code: 'ENGINE_CAPABILITY' });
       expect(worker.health()[0]?.lastError).toMatch(/drives comfyui servers, not a1111/);
     } finally {
+      await worker.close();
+      await queue.close();
+    }
+  }, 60_000);
+
+  it('coalesces progress: at most one queue write per job every 100 ms, the last step kept', async () => {
+    // 12 sampling steps of 40 ms: the engine reports each; the queue hears a few of them.
+    const { store, session, queue, worker } = await setup(1, 0, 40);
+    const heard: Array<{ at: number; step?: number }> = [];
+    const unsubscribe = queue.subscribe((event) => {
+      if (event.type === 'progress')
+        heard.push({ at: performance.now(), ...(event.progress as { step?: number }) });
+    });
+    try {
+      const round = await store.startRound(session.id, {
+        briefVersion: 1,
+        engine: 'comfyui',
+        count: 1,
+        seed: 3,
+        nudges: [],
+      });
+      const jobs = roundJobs(session.id, round.id, 1).map((job) => ({
+        ...job,
+        compiled: { ...job.compiled, params: { ...job.compiled.params, steps: 12 } },
+      }));
+      const [handle] = await enqueueCandidates(queue, jobs);
+      await handle?.result();
+      const steps = heard.flatMap((h) => (h.step === undefined ? [] : [h.step]));
+      expect(steps.length).toBeGreaterThan(0);
+      expect(steps.length).toBeLessThan(12);
+      // Later events are newer: a burst's latest is the one sent.
+      expect([...steps].sort((a, b) => a - b)).toEqual(steps);
+      for (let k = 1; k < heard.length; k++)
+        expect((heard[k]?.at ?? 0) - (heard[k - 1]?.at ?? 0)).toBeGreaterThan(80);
+    } finally {
+      unsubscribe();
       await worker.close();
       await queue.close();
     }

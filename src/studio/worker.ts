@@ -6,14 +6,14 @@
 import { z } from 'zod';
 import { referenceRoles, targetIds, validateBrief } from '../brief/index.js';
 import {
+  candidateFileBytes,
   createA1111Engine,
   createComfyEngine,
-  provenanceRecord,
+  provenanceModes,
   remoteJobRefSchema,
   type Engine,
   type EngineProgress,
   type GenerationRequest,
-  type ProvenanceMode,
   type RemoteJobRef,
 } from '../engines/index.js';
 import { PortraitistError, isPortraitistError } from '../errors/index.js';
@@ -29,13 +29,12 @@ import {
 } from '../jobs/index.js';
 import {
   openFileBlobStore,
-  openPostgresStore,
-  openSqliteStore,
   type BlobStore,
   type CandidateRecord,
   type Store,
 } from '../library/index.js';
 import type { CompiledPrompt } from '../prompt/index.js';
+import { openSharedStore } from './shared-library.js';
 
 /** Engine kinds a worker can drive over a list of server URLs. */
 export const workerEngineKinds = ['comfyui', 'a1111'] as const;
@@ -81,6 +80,10 @@ export const candidateJobSchema = z
           .strict(),
       )
       .default([]),
+    /** As a local run: the stored image carries no metadata at all (default false). */
+    stripMetadata: z.boolean().default(false),
+    /** As a local run: how reference photos appear in the embedded provenance (default hashed). */
+    provenance: z.enum(provenanceModes).default('hashed'),
   })
   .strict();
 
@@ -173,11 +176,15 @@ export interface CandidateWorkerOptions {
   readonly servers: readonly EngineServer[];
   readonly store: Store;
   readonly blobs: BlobStore;
-  readonly provenance?: ProvenanceMode;
   /** Whether a server that went down answers again (default: GET the URL). */
   readonly probe?: (url: string, signal: AbortSignal) => Promise<boolean>;
   /** How often a down server is probed (default 2 s). */
   readonly probeMs?: number;
+  /**
+   * At most one progress write per job in this many ms (default 100): each is a queue round trip,
+   * and an engine reports many events a second; the latest event of a burst is the one sent.
+   */
+  readonly progressMs?: number;
   readonly fetch?: typeof globalThis.fetch;
   readonly now?: () => Date;
   /** Told when a server goes down or comes back. */
@@ -236,6 +243,7 @@ export function startCandidateWorker(options: CandidateWorkerOptions): Candidate
   const now = options.now ?? (() => new Date());
   const fetcher = options.fetch ?? globalThis.fetch;
   const probeMs = options.probeMs ?? 2000;
+  const progressMs = options.progressMs ?? 100;
   const probe =
     options.probe ??
     (async (url: string, signal: AbortSignal) => {
@@ -319,29 +327,59 @@ export function startCandidateWorker(options: CandidateWorkerOptions): Candidate
     const payload = job.payload;
     const request = requestOf(payload);
     let stored: CandidateRecord | undefined;
-    await on.server.engine.generate(request, {
-      signal: job.signal,
-      ...(resume === undefined ? {} : { resume: [resume] }),
-      onRemoteJob: (ref) => job.checkpoint('remote', { server: on.server.url, ref }),
-      onProgress: (progress: EngineProgress) => {
-        job
-          .progress({ ...progress, index: payload.index, server: on.server.url })
-          .catch(() => undefined);
-      },
-      // Stored before the engine clears the server's history: a run killed after this point
-      // finds the candidate in the library, one killed before finds the prompt on the server.
-      onCandidate: async (candidate) => {
-        const image = await options.blobs.put(candidate.image);
-        stored = await options.store.addCandidate(payload.roundId, {
-          index: payload.index,
-          engine: candidate.engine,
-          seed: candidate.seed,
-          parameters: candidate.parameters,
-          provenance: provenanceRecord(candidate, options.provenance),
-          image,
-        });
-      },
-    });
+    // Progress is coalesced: the first event goes at once, later ones at most every progressMs,
+    // the latest of each burst kept; nothing is sent once the candidate is done.
+    let lastSent = -Infinity;
+    let pending: EngineProgress | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const send = (progress: EngineProgress) => {
+      lastSent = performance.now();
+      job
+        .progress({ ...progress, index: payload.index, server: on.server.url })
+        .catch(() => undefined);
+    };
+    const onProgress = (progress: EngineProgress) => {
+      const wait = lastSent + progressMs - performance.now();
+      if (wait <= 0 && timer === undefined) return send(progress);
+      pending = progress;
+      timer ??= setTimeout(
+        () => {
+          timer = undefined;
+          const next = pending;
+          pending = undefined;
+          if (next !== undefined) send(next);
+        },
+        Math.max(0, wait),
+      );
+    };
+    try {
+      await on.server.engine.generate(request, {
+        signal: job.signal,
+        ...(resume === undefined ? {} : { resume: [resume] }),
+        onRemoteJob: (ref) => job.checkpoint('remote', { server: on.server.url, ref }),
+        onProgress,
+        // Stored before the engine clears the server's history: a run killed after this point
+        // finds the candidate in the library, one killed before finds the prompt on the server.
+        // The same bytes and rows as runSessionRound stores for an in-process round.
+        onCandidate: async (candidate) => {
+          const bytes = candidateFileBytes(candidate, {
+            stripMetadata: payload.stripMetadata,
+            provenance: payload.provenance,
+          });
+          const image = await options.blobs.put(bytes);
+          stored = await options.store.addCandidate(payload.roundId, {
+            index: payload.index,
+            engine: candidate.engine,
+            seed: candidate.seed,
+            parameters: candidate.parameters,
+            provenance: candidate.provenance,
+            image,
+          });
+        },
+      });
+    } finally {
+      clearTimeout(timer);
+    }
     if (stored === undefined)
       throw new PortraitistError('ENGINE_FAILED', `${on.server.url} returned no candidate`);
     return {
@@ -467,9 +505,7 @@ export async function openCandidateWorker(options: OpenWorkerOptions): Promise<O
   let store: Store | undefined;
   const engines: Engine[] = [];
   try {
-    store = /^postgres(ql)?:\/\//.test(options.library)
-      ? await openPostgresStore({ connectionString: options.library })
-      : openSqliteStore({ file: options.library });
+    store = await openSharedStore(options.library);
     const servers = options.urls.map((url) => {
       // A cancel waits up to 10 s for the running prompt to stop (the engine's default is 30 s,
       // which a server that went down spends in full before its job moves on).
