@@ -11,7 +11,7 @@ export { briefFromBlueprint, nearestExpression, nearestPose } from './brief-from
 export { expressionCalibration } from './expression.js';
 export { aspectRatioOf, shotForFaceHeight } from './composition.js';
 export { dominantColours } from './palette.js';
-export { measureEyeSharpness } from './quality.js';
+export { measureEyeSharpness, measureSkinTexture } from './quality.js';
 export {
   landmarks,
   meshContours,
