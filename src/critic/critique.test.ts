@@ -94,7 +94,7 @@ describe('realism guard, calibrated on real faces against the same faces skin-sm
   );
 
   it.each(fixtureFaces.map((f) => [f.id]))(
-    '%s: the bilateral "surface blur" lowers realism, and from strength 3 on it is flagged plastic',
+    '%s: every bilateral "surface blur" lowers realism, and from strength 3 on it is flagged plastic',
     async (id) => {
       const { image, blueprint } = get(id);
       const box = blueprint.faces[0]?.box;
@@ -110,10 +110,12 @@ describe('realism guard, calibrated on real faces against the same faces skin-sm
         scores.push(realismScore(smoothed.quality.skinTexture) ?? Number.NaN);
       }
       const label = `${id}: texture ${textures.join(' ')}, realism ${scores.join(' ')}`;
-      // Strength 1 and 2 each take texture off; from 3 on the skin is at the 8-bit floor, where
-      // the reading wanders by a few hundredths either way.
-      expect(scores[1], label).toBeLessThan(scores[0] as number);
-      expect(scores[2], label).toBeLessThan(scores[1] as number);
+      // Every strength takes texture off the photo. Between strengths 1 and 2 the detector's
+      // jitter (a re-read moves the skin regions by a pixel or two) is as large as the step on
+      // faces already near the 8-bit floor (makeup read 0.369 then 0.373), so their order is not
+      // asserted here; the same-mesh readings in vision's trust tests order the medians strictly.
+      for (const smoothed of scores.slice(1))
+        expect(smoothed, label).toBeLessThan(scores[0] as number);
       // As photographed none is plastic; the strongest smoothing always is.
       expect(scores[0], label).toBeGreaterThan(realismCalibration.plasticScore);
       for (const strong of scores.slice(3))
@@ -294,7 +296,10 @@ describe('authenticity and identity', () => {
     }
     for (const cosine of [0.63, 0.64, 0.649]) {
       const unsure = card(cosine);
-      expect(unsure.pillars.find((p) => p.pillar === 'identity'), `${cosine}`).toBeUndefined();
+      expect(
+        unsure.pillars.find((p) => p.pillar === 'identity'),
+        `${cosine}`,
+      ).toBeUndefined();
       expect(unsure.unmeasured.find((u) => u.pillar === 'identity')?.reason).toMatch(
         /^could not measure identity: unsure whether this is the reference person/,
       );
