@@ -93,6 +93,26 @@ export async function benchMemory(): Promise<BenchResult> {
         details[`${command} · ${input}`] = `exit ${run.exit}: ${run.lastLine.slice(0, 160)}`;
       }
     }
+    // Photos over the working size (issue 10): analyze reads them on a 4 MP copy.
+    const photos: Record<string, string> = {
+      '24 MP photo JPEG': join(folder, 'photo-24mp.jpg'),
+      '20 MP photo PNG': join(folder, 'photo-20mp.png'),
+    };
+    await sharp(samplePhotoPath(6))
+      .resize(6000, 4000, { fit: 'fill' })
+      .jpeg({ quality: 90 })
+      .toFile(photos['24 MP photo JPEG'] as string);
+    await sharp(samplePhotoPath(6))
+      .resize(5000, 4000, { fit: 'fill' })
+      .png()
+      .toFile(photos['20 MP photo PNG'] as string);
+    for (const [input, photo] of Object.entries(photos)) {
+      const run = await runCli(['analyze', photo, '--json'], folder);
+      figures.push(
+        figure(`analyze · ${input} peak RSS`, run.rssMiB, 'MiB', { op: '<=', value: LIMIT_MIB }),
+      );
+      details[`analyze · ${input}`] = `exit ${run.exit}: ${run.lastLine.slice(0, 160)}`;
+    }
     return { bench: 'memory', figures, details };
   } finally {
     await rm(folder, { recursive: true, force: true });

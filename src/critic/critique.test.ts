@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyNudges, grades, validateBrief, type Brief, type BriefInput } from '../brief/index.js';
 import { grade, gradeFromVocabulary } from '../darkroom/index.js';
@@ -47,9 +48,53 @@ const brief = (extra: Partial<BriefInput> = {}): Brief =>
     ...extra,
   });
 
+/** A whole photo through sharp's median filter of a window `size` (3, 5, 9: light to heavy). */
+const medianOf = async (image: RgbImage, size: number): Promise<RgbImage> => ({
+  ...image,
+  source: `${image.source} median ${size}`,
+  data: new Uint8Array(
+    await sharp(Buffer.from(image.data), {
+      raw: { width: image.width, height: image.height, channels: 3 },
+    })
+      .median(size)
+      .raw()
+      .toBuffer(),
+  ),
+});
+const authenticityOf = (blueprint: Blueprint): number =>
+  critique(blueprint, brief()).pillars.find((p) => p.pillar === 'authenticity')?.score ?? NaN;
+
 describe('realism guard, calibrated on real faces against the same faces skin-smoothed', () => {
   it.each(fixtureFaces.map((f) => [f.id]))(
-    '%s: the realism score falls as smoothing rises and separates original from strongly smoothed',
+    '%s: realism and authenticity strictly fall over median 3, 5, 9 and a light bilateral (whole pipeline)',
+    async (id) => {
+      const { image, blueprint } = get(id);
+      const box = blueprint.faces[0]?.box;
+      if (box === undefined) throw new Error('no face');
+      const steps = [blueprint];
+      for (const size of [3, 5, 9]) steps.push(await vision.analyze(await medianOf(image, size)));
+      const light = await vision.analyze(smoothRegion(image, box, 1));
+      const realism = steps.map((b) => realismScore(b.quality.skinTexture) ?? NaN);
+      const authenticity = steps.map(authenticityOf);
+      const label = `${id}: texture ${steps.map((b) => b.quality.skinTexture).join(' > ')}, realism ${realism.join(' > ')}, authenticity ${authenticity.join(' > ')}; light bilateral ${light.quality.skinTexture}`;
+      process.stdout.write(`${label}\n`);
+      for (let i = 1; i < steps.length; i++) {
+        expect(realism[i], label).toBeLessThan(realism[i - 1] as number);
+        expect(authenticity[i], label).toBeLessThan(authenticity[i - 1] as number);
+      }
+      expect(realismScore(light.quality.skinTexture) ?? NaN, label).toBeLessThan(
+        realism[0] as number,
+      );
+      expect(authenticityOf(light), label).toBeLessThan(authenticity[0] as number);
+      // Nothing saturates: the photo as taken is below 1, the heaviest median above 0.
+      expect(realism[0]).toBeLessThan(1);
+      expect(realism[3]).toBeGreaterThan(0);
+    },
+    300_000,
+  );
+
+  it.each(fixtureFaces.map((f) => [f.id]))(
+    '%s: every bilateral "surface blur" lowers realism, and from strength 3 on it is flagged plastic',
     async (id) => {
       const { image, blueprint } = get(id);
       const box = blueprint.faces[0]?.box;
@@ -64,14 +109,19 @@ describe('realism guard, calibrated on real faces against the same faces skin-sm
         textures.push(smoothed.quality.skinTexture ?? Number.NaN);
         scores.push(realismScore(smoothed.quality.skinTexture) ?? Number.NaN);
       }
-      for (let i = 1; i < scores.length; i++)
-        expect(scores[i], `${textures.join(' ')}`).toBeLessThanOrEqual((scores[i - 1] ?? 0) + 1e-9);
-      expect(scores[0]).toBeGreaterThanOrEqual(0.8);
-      expect(scores[scores.length - 1]).toBeLessThanOrEqual(0.1);
-      // The raw texture behind it stays inside the calibration's ranges.
-      expect(textures[0]).toBeGreaterThan(realismCalibration.natural);
-      expect(textures[textures.length - 1]).toBeLessThan(realismCalibration.plastic);
+      const label = `${id}: texture ${textures.join(' ')}, realism ${scores.join(' ')}`;
+      // Every strength takes texture off the photo. Between strengths 1 and 2 the detector's
+      // jitter (a re-read moves the skin regions by a pixel or two) is as large as the step on
+      // faces already near the 8-bit floor (makeup read 0.369 then 0.373), so their order is not
+      // asserted here; the same-mesh readings in vision's trust tests order the medians strictly.
+      for (const smoothed of scores.slice(1))
+        expect(smoothed, label).toBeLessThan(scores[0] as number);
+      // As photographed none is plastic; the strongest smoothing always is.
+      expect(scores[0], label).toBeGreaterThan(realismCalibration.plasticScore);
+      for (const strong of scores.slice(3))
+        expect(strong, label).toBeLessThan(realismCalibration.plasticScore);
     },
+    300_000,
   );
 
   it('flags plastic skin and nudges toward pores, no retouch and lower guidance', async () => {
@@ -163,25 +213,109 @@ describe('authenticity and identity', () => {
     );
   });
 
-  it('the same-person threshold separates the fixture people from themselves', async () => {
+  it('the identity band: different fixture people are refused, variant copies accepted', async () => {
+    const { samePerson, different } = identityCalibration;
     const descriptors = fixtureFaces.map((f) => get(f.id).blueprint.faces[0]?.descriptor ?? []);
-    for (let i = 0; i < descriptors.length; i++) {
+    const others: number[] = [];
+    for (let i = 0; i < descriptors.length; i++)
       for (let j = i + 1; j < descriptors.length; j++)
-        expect(descriptorSimilarity(descriptors[i] ?? [], descriptors[j] ?? [])).toBeLessThan(
-          identityCalibration.samePerson,
-        );
-    }
+        others.push(descriptorSimilarity(descriptors[i] ?? [], descriptors[j] ?? []));
+    const copies: number[] = [];
     for (const face of fixtureFaces) {
       const { image, blueprint } = get(face.id);
-      const mirrored = await vision.analyze(flipHorizontal(image));
-      expect(
-        descriptorSimilarity(
-          blueprint.faces[0]?.descriptor ?? [],
-          mirrored.faces[0]?.descriptor ?? [],
+      const png = await readFixture(face.id);
+      const { width = 0, height = 0 } = await sharp(png).metadata();
+      const variants = [
+        flipHorizontal(image),
+        // Half size, saved as JPEG at quality 40.
+        await readImage(
+          new Uint8Array(
+            await sharp(png)
+              .resize(Math.round(width / 2))
+              .jpeg({ quality: 40 })
+              .toBuffer(),
+          ),
         ),
-        face.id,
-      ).toBeGreaterThan(identityCalibration.samePerson);
+        // Re-cropped a tenth off the left and bottom, and darkened by 40%.
+        await readImage(
+          new Uint8Array(
+            await sharp(png)
+              .extract({
+                left: Math.round(width / 10),
+                top: 0,
+                width: width - Math.round(width / 10),
+                height: height - Math.round(height / 10),
+              })
+              .linear(0.6, 0)
+              .png()
+              .toBuffer(),
+          ),
+        ),
+      ];
+      for (const copy of variants) {
+        const read = await vision.analyze(copy);
+        const main = read.faceIndex === null ? undefined : read.faces[read.faceIndex];
+        copies.push(
+          descriptorSimilarity(blueprint.faces[0]?.descriptor ?? [], main?.descriptor ?? []),
+        );
+      }
     }
+    process.stdout.write(
+      `identity: ${others.length} different-person pairs ${Math.min(...others)}–${Math.max(...others)}, ${copies.length} same-person copies ${Math.min(...copies)}–${Math.max(...copies)}\n`,
+    );
+    for (const similarity of others) expect(similarity).toBeLessThan(different);
+    for (const similarity of copies) expect(similarity).toBeGreaterThanOrEqual(samePerson);
+  }, 300_000);
+
+  it('identity: accepted at 0.65 and above, refused under 0.63, unsure (not scored) between', () => {
+    const withIdentity = brief({
+      references: [{ image: 'me.jpg', role: 'identity', weight: 1 }],
+    });
+    const me = get('soft-smile').blueprint;
+    const mine = me.faces[0]?.descriptor ?? [];
+    const theirs = get('neutral-dark-hair').blueprint.faces[0]?.descriptor ?? [];
+    // A descriptor at an exact cosine from mine: rotate mine toward the part of another person's
+    // descriptor that is orthogonal to it (both are unit vectors).
+    const dot = mine.reduce((sum, v, i) => sum + v * (theirs[i] ?? 0), 0);
+    const orthogonal = theirs.map((v, i) => v - dot * (mine[i] ?? 0));
+    const length = Math.hypot(...orthogonal);
+    const at = (cosine: number): Blueprint => {
+      const sine = Math.sqrt(1 - cosine * cosine);
+      const descriptor = mine.map((v, i) => cosine * v + (sine * (orthogonal[i] ?? 0)) / length);
+      const face = me.faces[0];
+      if (face === undefined) throw new Error('no face');
+      return { ...me, source: `at ${cosine}`, faces: [{ ...face, descriptor }] };
+    };
+    const card = (cosine: number) => critique(at(cosine), withIdentity, { identity: me });
+    const pillar = (cosine: number) => card(cosine).pillars.find((p) => p.pillar === 'identity');
+    // Two photos of one person measured 0.67 and 0.68 (issue 10): the same person.
+    for (const cosine of [0.65, 0.67, 0.68]) {
+      expect(pillar(cosine)?.score, `${cosine}`).toBe(1);
+      expect(pillar(cosine)?.reason, `${cosine}`).toMatch(/^the same person/);
+      expect(card(cosine).flags).not.toContain('identity-mismatch');
+    }
+    for (const cosine of [0.63, 0.64, 0.649]) {
+      const unsure = card(cosine);
+      expect(
+        unsure.pillars.find((p) => p.pillar === 'identity'),
+        `${cosine}`,
+      ).toBeUndefined();
+      expect(unsure.unmeasured.find((u) => u.pillar === 'identity')?.reason).toMatch(
+        /^could not measure identity: unsure whether this is the reference person/,
+      );
+      expect(unsure.flags).not.toContain('identity-mismatch');
+      expect(unsure.nudges.filter((n) => n.rule === 'critic.identity-drift')).toEqual([]);
+      expect(rank([unsure]).candidates[0]?.reason).toContain('could not measure identity');
+    }
+    for (const cosine of [0.3, 0.5, 0.61, 0.629]) {
+      const refused = card(cosine);
+      expect(refused.flags, `${cosine}`).toContain('identity-mismatch');
+      expect(pillar(cosine)?.reason).toMatch(/^a different person/);
+      expect(pillar(cosine)?.score ?? 1).toBeLessThan(0.5);
+      expect(refused.nudges.find((n) => n.rule === 'critic.identity-drift')).toBeDefined();
+    }
+    // Nearer misses score higher.
+    expect(pillar(0.61)?.score ?? 0).toBeGreaterThan(pillar(0.5)?.score ?? 1);
   });
 
   it('scores identity against an identity reference and flags another person', () => {

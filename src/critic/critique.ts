@@ -665,15 +665,12 @@ function scoreAesthetic(
 
 // ---------------------------------------------------------------------------------------------
 
-/** Realism score of a skin texture reading (0 plastic .. 1 real). */
+/** Realism score of a skin texture reading (0 plastic .. 1 real), log-logistic in the texture. */
 export function realismScore(skinTexture: number | null): number | null {
   if (skinTexture === null) return null;
-  return round(
-    clamp01(
-      (skinTexture - realismCalibration.plastic) /
-        (realismCalibration.natural - realismCalibration.plastic),
-    ),
-  );
+  if (skinTexture <= 0) return 0;
+  const { midTexture, logWidth } = realismCalibration;
+  return round(1 / (1 + Math.exp(-Math.log(skinTexture / midTexture) / logWidth)));
 }
 
 function scoreAuthenticity(
@@ -691,7 +688,7 @@ function scoreAuthenticity(
   const realism = realismScore(blueprint.quality.skinTexture);
   const wantsSmooth =
     brief.authenticity?.retouch === 'beauty' && brief.authenticity.imperfections.length === 0;
-  if (realism !== null && realism < 0.25 && !wantsSmooth) {
+  if (realism !== null && realism < realismCalibration.plasticScore && !wantsSmooth) {
     flags.push('plastic-skin');
     // Lower guidance counters wax: a fifth below what was used, never under the family's range.
     const family = guidanceOf(brief.output.target);
@@ -707,7 +704,7 @@ function scoreAuthenticity(
       nudge(
         'authenticity',
         'critic.plastic-skin',
-        `The skin reads as plastic (texture ${blueprint.quality.skinTexture} vs ≥ ${realismCalibration.natural} for real skin): ask for pores, no retouching${lowers ? ', and lower the guidance' : ''}.`,
+        `The skin reads as plastic (texture ${blueprint.quality.skinTexture}, realism ${realism}; half-real at ${realismCalibration.midTexture}): ask for pores, no retouching${lowers ? ', and lower the guidance' : ''}.`,
         patch,
       ),
     );
@@ -762,14 +759,26 @@ function scoreIdentity(
   brief: Brief,
   face: FaceReading,
   reference: Blueprint | undefined,
-): PillarResult | undefined {
+): PillarResult | Unmeasured | undefined {
   const referenceFace =
     reference?.faceIndex == null ? undefined : reference.faces[reference.faceIndex];
   if (referenceFace === undefined) return undefined;
   const similarity = descriptorSimilarity(face.descriptor, referenceFace.descriptor);
-  const { samePerson, different } = identityCalibration;
-  const score = clamp01((similarity - different) / (samePerson - different));
-  const flags: CriticFlag[] = similarity < samePerson ? ['identity-mismatch'] : [];
+  const { samePerson, different, floor } = identityCalibration;
+  const wanted = `the person in ${reference?.source}`;
+  // The band between the two thresholds is where neither verdict is supported: say so, score nothing.
+  if (similarity >= different && similarity < samePerson)
+    return {
+      unmeasured: {
+        pillar: 'identity',
+        wanted,
+        reason: `could not measure identity: unsure whether this is the reference person (similarity ${similarity}, between ${different} for different people and ${samePerson} for the same person)`,
+      },
+    };
+  const same = similarity >= samePerson;
+  // A different person scores under 0.5, higher the nearer it comes (so a closer miss ranks first).
+  const score = same ? 1 : 0.5 * clamp01((similarity - floor) / (different - floor));
+  const flags: CriticFlag[] = same ? [] : ['identity-mismatch'];
   const index = brief.references.findIndex((r) => r.role === 'identity');
   const weight = brief.references[index]?.weight ?? 1;
   const nudges =
@@ -778,7 +787,7 @@ function scoreIdentity(
           nudge(
             'references',
             'critic.identity-drift',
-            `This is not the reference person (similarity ${similarity} < ${samePerson}): raise the identity reference's weight.`,
+            `This is not the reference person (similarity ${similarity} < ${different}): raise the identity reference's weight.`,
             [
               {
                 op: 'set',
@@ -792,14 +801,13 @@ function scoreIdentity(
   return {
     score: {
       pillar: 'identity',
-      wanted: `the person in ${reference?.source}`,
+      wanted,
       measured: `descriptor similarity ${similarity}`,
       score: round(score),
-      reason:
-        flags.length > 0
-          ? `a different person (similarity ${similarity} < ${samePerson})`
-          : 'the same person',
-      details: { similarity, threshold: samePerson },
+      reason: same
+        ? `the same person (similarity ${similarity} ≥ ${samePerson})`
+        : `a different person (similarity ${similarity} < ${different})`,
+      details: { similarity, samePerson, different },
     },
     nudges,
     flags,

@@ -452,6 +452,10 @@ export function markdownReport(report: DirectReport): string {
         lines.push(
           `- **${pillar.pillar}** ${percent(pillar.score)} — wanted ${pillar.wanted}; measured ${pillar.measured}. ${pillar.reason}.`,
         );
+      for (const unmeasured of top.scorecard.unmeasured)
+        lines.push(
+          `- **${unmeasured.pillar}** – — wanted ${unmeasured.wanted}; ${unmeasured.reason}.`,
+        );
       lines.push('');
     }
     if (round.nudgesApplied.length > 0) {

@@ -228,6 +228,58 @@ describe('palette and composition', () => {
   });
 });
 
+describe('photos over the working size', () => {
+  // soft-smile three times over (2160×2700, 5.8 MP): read on a copy of WORKING_PIXELS, in the
+  // photo's own coordinates.
+  it('a 5.8 MP photo reads as its 0.65 MP original, coordinates in its own pixels', async () => {
+    const { blueprint: small } = original('soft-smile');
+    const png = await readFixture('soft-smile');
+    const { width = 0, height = 0 } = await sharp(png).metadata();
+    const big = await sharp(png)
+      .resize(width * 3, height * 3, { kernel: 'cubic' })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    const fromBytes = await vision.analyze(new Uint8Array(big), { source: 'big.jpg' });
+    const fromPixels = await vision.analyze(await readImage(new Uint8Array(big)));
+    for (const [label, read] of [
+      ['bytes', fromBytes],
+      ['pixels', fromPixels],
+    ] as const) {
+      expect(read.image, label).toMatchObject({ width: width * 3, height: height * 3 });
+      const a = small.faces[0];
+      const b = read.faces[0];
+      if (a === undefined || b === undefined) throw new Error(`${label}: no face`);
+      // Mesh points within 3% of the face's size after scaling the small photo's by 3; the
+      // detector's box, which moves more with the resolution it is given, within 5%.
+      const tolerance = 0.03 * a.box.height * 3;
+      for (const key of ['x', 'y', 'width', 'height'] as const)
+        expect(Math.abs(b.box[key] - a.box[key] * 3), `${label} box ${key}`).toBeLessThanOrEqual(
+          (tolerance * 5) / 3,
+        );
+      for (const index of [1, 33, 263, 152, 61, 291]) {
+        const p = a.mesh[index] ?? [0, 0, 0];
+        const q = b.mesh[index] ?? [0, 0, 0];
+        expect(Math.hypot(q[0] - p[0] * 3, q[1] - p[1] * 3), `${label} ${index}`).toBeLessThan(
+          tolerance,
+        );
+      }
+      for (const k of read.body?.keypoints ?? []) {
+        expect(k.x, `${label} ${k.part}`).toBeLessThan(width * 3);
+        expect(k.y, `${label} ${k.part}`).toBeLessThan(height * 3);
+      }
+      // The mesh is fitted on 4 MP instead of 0.65 MP: the head pose moves by a few degrees.
+      expect(Math.abs(b.headPose.yaw - a.headPose.yaw), label).toBeLessThanOrEqual(5);
+      expect(b.gaze.label, label).toBe(a.gaze.label);
+      expect(Math.abs(b.expression.lipCornerLift - a.expression.lipCornerLift)).toBeLessThan(0.1);
+      expect(read.composition?.aspectRatio, label).toBe(small.composition?.aspectRatio);
+      expect(
+        Math.abs((read.composition?.headroom ?? 0) - (small.composition?.headroom ?? 0)),
+        label,
+      ).toBeLessThan(0.01);
+    }
+  }, 120_000);
+});
+
 describe('briefFromBlueprint', () => {
   it('turns a photo into a valid brief with the nearest vocabulary entries', () => {
     const brief = briefFromBlueprint(original('laughing').blueprint);

@@ -1,7 +1,8 @@
 // analyze(photo) -> Blueprint: every pillar read off one photo, for the chosen face.
 import { performance } from 'node:perf_hooks';
 import { PortraitistError } from '../errors/index.js';
-import { readImage, type ImageLimits, type RgbImage } from '../image/index.js';
+import sharp from 'sharp';
+import { probeImage, readImage, type ImageLimits, type RgbImage } from '../image/index.js';
 import { measureComposition } from './composition.js';
 import { measureExpression } from './expression.js';
 import { frameLight, measureLight } from './light.js';
@@ -20,7 +21,7 @@ import {
 } from './orient.js';
 import type { RawDetection, RawFace, VisionRuntime } from './runtime.js';
 import { assessReadings, readingThresholds } from './readings.js';
-import type { Blueprint, BodyReading, FaceReading, Keypoint, VisionWarning } from './types.js';
+import type { Blueprint, BodyReading, Box, FaceReading, Keypoint, VisionWarning } from './types.js';
 
 export interface AnalyzeOptions {
   /** Which face to read the pillars from, largest first (default 0). */
@@ -203,11 +204,111 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new PortraitistError('ABORTED', 'analysis was cancelled');
 }
 
-/** Reads a decoded photo into a Blueprint with a loaded runtime. */
+/**
+ * Photos are read at most this many pixels (about 4 MP, 2309×1732 at 4:3): a 24 MP photo would
+ * otherwise hold ~0.3 GB in the detector's int32 tensor alone. Every reading is scale-free or
+ * normalised for face size (skin texture at a 256-px face, eye sharpness at a 96-px eye), and the
+ * coordinates are mapped back to the photo's own pixels.
+ */
+export const WORKING_PIXELS = 4_000_000;
+
+/** The blueprint of a working copy, its coordinates mapped to a photo of `width`×`height`. */
+function toPhotoPixels(blueprint: Blueprint, width: number, height: number): Blueprint {
+  const sx = width / blueprint.image.width;
+  const sy = height / blueprint.image.height;
+  if (sx === 1 && sy === 1) return blueprint;
+  const sz = (sx + sy) / 2;
+  const box = (b: Box): Box => ({
+    x: b.x * sx,
+    y: b.y * sy,
+    width: b.width * sx,
+    height: b.height * sy,
+  });
+  const faces = blueprint.faces.map((f) => ({
+    ...f,
+    box: box(f.box),
+    mesh: f.mesh.map(([x, y, z]) => [x * sx, y * sy, z * sz] as const),
+  }));
+  const face = blueprint.faceIndex === null ? undefined : faces[blueprint.faceIndex];
+  return {
+    ...blueprint,
+    image: { ...blueprint.image, width, height },
+    faces,
+    body:
+      blueprint.body === null
+        ? null
+        : {
+            ...blueprint.body,
+            box: box(blueprint.body.box),
+            keypoints: blueprint.body.keypoints.map((k) => ({ ...k, x: k.x * sx, y: k.y * sy })),
+          },
+    composition:
+      face === undefined
+        ? blueprint.composition
+        : measureComposition(width, height, face.mesh, face.box),
+  };
+}
+
+/** A photo over the working size, resampled (area-averaged) to it. */
+async function workingCopy(image: RgbImage): Promise<RgbImage> {
+  const scale = Math.sqrt(WORKING_PIXELS / (image.width * image.height));
+  const width = Math.max(1, Math.floor(image.width * scale));
+  const height = Math.max(1, Math.floor(image.height * scale));
+  const data = await sharp(
+    Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length),
+    {
+      raw: { width: image.width, height: image.height, channels: 3 },
+    },
+  )
+    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer();
+  return {
+    ...image,
+    width,
+    height,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
+}
+
+/**
+ * Reads a decoded photo into a Blueprint with a loaded runtime. A photo over `WORKING_PIXELS` is
+ * read on a working copy at that size; the blueprint's coordinates are the photo's own.
+ */
 export async function analyzeImage(
   runtime: VisionRuntime,
   image: RgbImage,
   options: AnalyzeOptions = {},
+): Promise<Blueprint> {
+  if (image.width * image.height <= WORKING_PIXELS) return analyzeWorking(runtime, image, options);
+  const read = await analyzeWorking(runtime, await workingCopy(image), options);
+  return toPhotoPixels(read, image.width, image.height);
+}
+
+/**
+ * Reads a photo file or its bytes into a Blueprint, decoding at most `WORKING_PIXELS` (libvips
+ * shrinks JPEG and WebP on load, so the full-size pixels are never held); coordinates are the
+ * photo's own.
+ */
+export async function analyzePhoto(
+  runtime: VisionRuntime,
+  input: string | Uint8Array,
+  options: AnalyzeOptions & { limits?: Partial<ImageLimits>; source?: string } = {},
+): Promise<Blueprint> {
+  const read = {
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.source === undefined ? {} : { source: options.source }),
+  };
+  // The header first (a path is read twice: the header check is cheap beside the decode).
+  const probe = await probeImage(input, read);
+  const image = await readImage(input, { ...read, maxDecodedPixels: WORKING_PIXELS });
+  return toPhotoPixels(await analyzeImage(runtime, image, options), probe.width, probe.height);
+}
+
+async function analyzeWorking(
+  runtime: VisionRuntime,
+  image: RgbImage,
+  options: AnalyzeOptions,
 ): Promise<Blueprint> {
   const timings: Record<string, number> = {};
   const time = async <T>(stage: string, run: () => T | Promise<T>): Promise<T> => {
@@ -357,14 +458,9 @@ export function createVision(runtime: VisionRuntime): Vision {
   return {
     runtime,
     async analyze(input, options = {}) {
-      const image =
-        typeof input === 'string' || input instanceof Uint8Array
-          ? await readImage(input, {
-              ...(options.limits === undefined ? {} : { limits: options.limits }),
-              ...(options.source === undefined ? {} : { source: options.source }),
-            })
-          : input;
-      return analyzeImage(runtime, image, options);
+      return typeof input === 'string' || input instanceof Uint8Array
+        ? analyzePhoto(runtime, input, options)
+        : analyzeImage(runtime, input, options);
     },
     dispose: () => runtime.dispose(),
   };

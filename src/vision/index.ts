@@ -6,12 +6,19 @@ export {
   type VisionRuntimeOptions,
   type RawDetection,
 } from './runtime.js';
-export { analyzeImage, createVision, type AnalyzeOptions, type Vision } from './analyze.js';
+export {
+  analyzeImage,
+  analyzePhoto,
+  createVision,
+  WORKING_PIXELS,
+  type AnalyzeOptions,
+  type Vision,
+} from './analyze.js';
 export { briefFromBlueprint, nearestExpression, nearestPose } from './brief-from-blueprint.js';
 export { expressionCalibration } from './expression.js';
 export { aspectRatioOf, shotForFaceHeight } from './composition.js';
 export { dominantColours } from './palette.js';
-export { measureEyeSharpness } from './quality.js';
+export { measureEyeSharpness, measureSkinTexture } from './quality.js';
 export {
   landmarks,
   meshContours,

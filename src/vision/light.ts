@@ -72,30 +72,52 @@ export function frameLight(
   planes: LuminancePlanes,
 ): { exposure: number; contrast: number; colorTemperature: number } {
   const step = Math.max(1, Math.floor(Math.sqrt((image.width * image.height) / 40000)));
-  const samples: { y: number; i: number }[] = [];
+  // A counting sort of the sampled greys (stable: equal greys keep scan order), the same order a
+  // stable comparison sort gives, in linear time and without an object per sample.
+  const histogram = new Int32Array(256);
+  let n = 0;
+  for (let y = 0; y < image.height; y += step)
+    for (let x = 0; x < image.width; x += step) {
+      const v = planes.grey[y * image.width + x] ?? 0;
+      histogram[v] = (histogram[v] as number) + 1;
+      n++;
+    }
+  const starts = new Int32Array(256);
+  let total = 0;
+  let greySum = 0;
+  for (let v = 0; v < 256; v++) {
+    starts[v] = total;
+    total += histogram[v] as number;
+    greySum += v * (histogram[v] as number);
+  }
+  const order = new Int32Array(n);
+  const greys = new Uint8Array(n);
+  const next = starts.slice();
   for (let y = 0; y < image.height; y += step)
     for (let x = 0; x < image.width; x += step) {
       const i = y * image.width + x;
-      samples.push({ y: planes.grey[i] ?? 0, i });
+      const v = planes.grey[i] ?? 0;
+      const at = next[v] as number;
+      order[at] = i;
+      greys[at] = v;
+      next[v] = at + 1;
     }
-  samples.sort((a, b) => a.y - b.y);
-  const greys = samples.map((s) => s.y / 255);
-  const exposure = greys.reduce((sum, v) => sum + v, 0) / Math.max(1, greys.length);
-  const contrast = percentile(greys, 0.95) - percentile(greys, 0.05);
+  const rankGrey = (q: number) =>
+    (greys[Math.min(n - 1, Math.max(0, Math.round(q * (n - 1))))] ?? 0) / 255;
+  const exposure = greySum / 255 / Math.max(1, n);
+  const contrast = rankGrey(0.95) - rankGrey(0.05);
   // Illuminant colour from the bright, unclipped pixels (a white-patch / bright gray-world blend):
   // highlights carry the light's colour more than the scene's.
   let r = 0;
   let g = 0;
   let b = 0;
   let count = 0;
-  for (const s of samples.slice(
-    Math.floor(samples.length * 0.9),
-    Math.floor(samples.length * 0.99),
-  )) {
-    if (s.y >= 250) continue;
-    r += image.data[s.i * 3] ?? 0;
-    g += image.data[s.i * 3 + 1] ?? 0;
-    b += image.data[s.i * 3 + 2] ?? 0;
+  for (let k = Math.floor(n * 0.9); k < Math.floor(n * 0.99); k++) {
+    if ((greys[k] as number) >= 250) continue;
+    const i = order[k] as number;
+    r += image.data[i * 3] ?? 0;
+    g += image.data[i * 3 + 1] ?? 0;
+    b += image.data[i * 3 + 2] ?? 0;
     count++;
   }
   const colorTemperature =

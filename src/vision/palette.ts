@@ -51,7 +51,8 @@ export function dominantColours(samples: readonly Lab[], k = 6, iterations = 12)
     let candidate = samples[0] as Lab;
     let far = -1;
     for (const s of samples) {
-      const d = Math.min(...centres.map((c) => deltaE76(s, c)));
+      let d = Number.POSITIVE_INFINITY;
+      for (const c of centres) d = Math.min(d, deltaE76(s, c));
       if (d > far) {
         far = d;
         candidate = s;
@@ -62,33 +63,35 @@ export function dominantColours(samples: readonly Lab[], k = 6, iterations = 12)
   }
   const assignment = new Int32Array(samples.length);
   for (let iteration = 0; iteration < iterations; iteration++) {
-    const sums = centres.map(() => [0, 0, 0, 0]);
-    samples.forEach((s, i) => {
+    // Plain loops (the same arithmetic in the same order as per-sample closures, without them).
+    const sums = new Float64Array(centres.length * 4);
+    for (let i = 0; i < samples.length; i++) {
+      const s = samples[i] as Lab;
       let nearest = 0;
       let nearestDistance = Number.POSITIVE_INFINITY;
-      centres.forEach((c, j) => {
+      for (let j = 0; j < centres.length; j++) {
+        const c = centres[j] as Lab;
         const d = (s[0] - c[0]) ** 2 + (s[1] - c[1]) ** 2 + (s[2] - c[2]) ** 2;
         if (d < nearestDistance) {
           nearestDistance = d;
           nearest = j;
         }
-      });
-      assignment[i] = nearest;
-      const sum = sums[nearest] as number[];
-      sum[0] = (sum[0] ?? 0) + s[0];
-      sum[1] = (sum[1] ?? 0) + s[1];
-      sum[2] = (sum[2] ?? 0) + s[2];
-      sum[3] = (sum[3] ?? 0) + 1;
-    });
-    centres.forEach((c, j) => {
-      const sum = sums[j] as number[];
-      const n = sum[3] ?? 0;
-      if (n > 0) {
-        c[0] = (sum[0] ?? 0) / n;
-        c[1] = (sum[1] ?? 0) / n;
-        c[2] = (sum[2] ?? 0) / n;
       }
-    });
+      assignment[i] = nearest;
+      sums[nearest * 4] = (sums[nearest * 4] as number) + s[0];
+      sums[nearest * 4 + 1] = (sums[nearest * 4 + 1] as number) + s[1];
+      sums[nearest * 4 + 2] = (sums[nearest * 4 + 2] as number) + s[2];
+      sums[nearest * 4 + 3] = (sums[nearest * 4 + 3] as number) + 1;
+    }
+    for (let j = 0; j < centres.length; j++) {
+      const c = centres[j] as Lab;
+      const n = sums[j * 4 + 3] as number;
+      if (n > 0) {
+        c[0] = (sums[j * 4] as number) / n;
+        c[1] = (sums[j * 4 + 1] as number) / n;
+        c[2] = (sums[j * 4 + 2] as number) / n;
+      }
+    }
   }
   const counts = centres.map((_, j) => assignment.reduce((n, a) => n + (a === j ? 1 : 0), 0));
   let clusters = centres

@@ -154,14 +154,22 @@ function boxResample(
   return { data, width, height };
 }
 
-/** Mean squared response to (identity − 3×3 mean): the fine band where pores and skin grain live. */
-function bandEnergy(region: { data: Float32Array; width: number; height: number }): number {
+/**
+ * Mean squared response to (identity − 3×3 mean), the fine band where pores and skin grain live,
+ * over the pixels of `mask` (every one at least the rim inside the skin, so its 3×3 neighbourhood
+ * is skin too). Returns the energy and how many pixels it was read on.
+ */
+function bandEnergy(
+  region: { data: Float32Array; width: number; height: number },
+  mask: Uint8Array,
+): { energy: number; pixels: number } {
   const { data, width, height } = region;
   let sum = 0;
   let n = 0;
   for (let y = 1; y < height - 1; y++) {
     for (let x = 1; x < width - 1; x++) {
       const i = y * width + x;
+      if (mask[i] !== 1) continue;
       let mean = 0;
       for (let dy = -1; dy <= 1; dy++)
         for (let dx = -1; dx <= 1; dx++) mean += data[i + dy * width + dx] as number;
@@ -170,17 +178,75 @@ function bandEnergy(region: { data: Float32Array; width: number; height: number 
       n++;
     }
   }
-  return n === 0 ? 0 : sum / n;
+  return { energy: n === 0 ? 0 : sum / n, pixels: n };
+}
+
+/** Convex hull (counter-clockwise in image axes, y down) of 2-D points, by the monotone chain. */
+function convexHull(points: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  const sorted = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  if (sorted.length < 3) return sorted.map(([x, y]) => [x, y]);
+  const cross = (o: readonly number[], a: readonly number[], b: readonly number[]) =>
+    ((a[0] ?? 0) - (o[0] ?? 0)) * ((b[1] ?? 0) - (o[1] ?? 0)) -
+    ((a[1] ?? 0) - (o[1] ?? 0)) * ((b[0] ?? 0) - (o[0] ?? 0));
+  const chain = (list: ReadonlyArray<readonly [number, number]>) => {
+    const out: Array<[number, number]> = [];
+    for (const p of list) {
+      while (
+        out.length >= 2 &&
+        cross(
+          out[out.length - 2] as [number, number],
+          out[out.length - 1] as [number, number],
+          p,
+        ) <= 0
+      )
+        out.pop();
+      out.push([p[0], p[1]]);
+    }
+    out.pop();
+    return out;
+  };
+  return [...chain(sorted), ...chain([...sorted].reverse())];
+}
+
+/**
+ * Inside distance of a point to a convex polygon's boundary (negative outside): the smallest
+ * signed distance to its edges' lines.
+ */
+function insideDistance(
+  hull: ReadonlyArray<readonly [number, number]>,
+  x: number,
+  y: number,
+): number {
+  let least = Number.POSITIVE_INFINITY;
+  for (let k = 0; k < hull.length; k++) {
+    const a = hull[k] as readonly [number, number];
+    const b = hull[(k + 1) % hull.length] as readonly [number, number];
+    const ex = b[0] - a[0];
+    const ey = b[1] - a[1];
+    const length = Math.hypot(ex, ey);
+    if (length < 1e-9) continue;
+    // The monotone chain runs with the interior on the left of each edge (cross product > 0).
+    least = Math.min(least, (ex * (y - a[1]) - ey * (x - a[0])) / length);
+  }
+  return least;
 }
 
 /** Faces are measured as if 256 px tall: texture energies then compare across photos. */
 export const SKIN_FACE_HEIGHT = 256;
 /** White noise of sigma σ through (identity − 3×3 mean) has energy (64 + 8) / 81 · σ². */
 const NOISE_GAIN = 72 / 81;
+/**
+ * The rim of each skin region left out, in pixels of the 256-px face: the regions' edges meet
+ * brows, eyes, nostrils, the nose's shading and hair, whose edges would otherwise dominate.
+ */
+export const SKIN_RIM_PIXELS = 4;
+/** A region read on fewer pixels than this (inside its rim) is left out. */
+const SKIN_MIN_PIXELS = 40;
 
 /**
- * Skin texture: band energy on the forehead and both cheeks at a fixed face scale, minus what the
- * measured image noise alone would give, as an RMS in 8-bit levels.
+ * Skin texture: band energy inside the skin of the forehead and both cheeks (the mesh regions'
+ * hulls, less a 4-px rim) at a fixed face scale, minus what the measured image noise alone would
+ * give, as an RMS in 8-bit levels.
  */
 export function skinTexture(
   planes: LuminancePlanes,
@@ -193,24 +259,25 @@ export function skinTexture(
   const scale = Math.min(1, SKIN_FACE_HEIGHT / height);
   const energies: number[] = [];
   for (const region of [skinRegions.forehead, skinRegions.rightCheek, skinRegions.leftCheek]) {
-    const xs = region.map((i) => point(mesh, i)[0]);
-    const ys = region.map((i) => point(mesh, i)[1]);
-    const x0 = Math.min(...xs);
-    const y0 = Math.min(...ys);
-    const w = Math.max(...xs) - x0;
-    const h = Math.max(...ys) - y0;
-    // Keep the middle of each region: its edges meet brows, eyes, nostrils and hair.
-    const inset = 0.2;
-    const box = boxResample(
-      planes,
-      x0 + w * inset,
-      y0 + h * inset,
-      w * (1 - 2 * inset),
-      h * (1 - 2 * inset),
-      scale,
-    );
-    if (box.width < 5 || box.height < 5) continue;
-    energies.push(bandEnergy(box));
+    const hull = convexHull(region.map((i) => [point(mesh, i)[0], point(mesh, i)[1]] as const));
+    if (hull.length < 3) continue;
+    const xs = hull.map((p) => p[0]);
+    const ys = hull.map((p) => p[1]);
+    const x0 = Math.max(0, Math.min(...xs));
+    const y0 = Math.max(0, Math.min(...ys));
+    const w = Math.min(planes.width, Math.max(...xs)) - x0;
+    const h = Math.min(planes.height, Math.max(...ys)) - y0;
+    if (w < 2 || h < 2) continue;
+    const box = boxResample(planes, x0, y0, w, h, scale);
+    // The mask in the resampled grid: a pixel counts when its centre is the rim inside the hull.
+    const mask = new Uint8Array(box.width * box.height);
+    const rim = SKIN_RIM_PIXELS / scale;
+    for (let oy = 0; oy < box.height; oy++)
+      for (let ox = 0; ox < box.width; ox++)
+        mask[oy * box.width + ox] =
+          insideDistance(hull, x0 + (ox + 0.5) / scale, y0 + (oy + 0.5) / scale) >= rim ? 1 : 0;
+    const { energy, pixels } = bandEnergy(box, mask);
+    if (pixels >= SKIN_MIN_PIXELS) energies.push(energy);
   }
   if (energies.length === 0) return null;
   // The smoothest region: hair, face paint or a highlight only ever add energy, so the minimum is
@@ -310,4 +377,14 @@ export function measureQuality(
  */
 export function measureEyeSharpness(image: RgbImage, mesh: readonly MeshPoint[]): number {
   return Math.round(eyeSharpness(luminancePlanes(image), mesh) * 10) / 10;
+}
+
+/**
+ * Skin texture of a photo read in the skin regions of a given mesh, with the photo's own noise:
+ * compares smoothed or retouched copies of one photo without the detector's jitter moving the
+ * regions.
+ */
+export function measureSkinTexture(image: RgbImage, mesh: readonly MeshPoint[]): number | null {
+  const planes = luminancePlanes(image);
+  return skinTexture(planes, mesh, noiseSigma(planes));
 }

