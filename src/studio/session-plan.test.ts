@@ -51,7 +51,14 @@ const card = (source: string, overall: number, nudges: readonly Nudge[]): Scorec
   source,
   overall,
   pillars: [
-    { pillar: 'expression', score: overall, wanted: 'a smile', measured: 'x', reason: 'r' },
+    {
+      pillar: 'expression',
+      score: overall,
+      wanted: 'a smile',
+      measured: 'x',
+      reason: 'r',
+      details: {},
+    },
   ],
   flags: [],
   unmeasured: [],
@@ -131,7 +138,7 @@ describe('planNextRound: rounds never end below the standing best', () => {
 
   it('after a worse round it reverts to the standing brief and tries the next nudge, then half a step', async () => {
     const id = await newSession();
-    const r1 = await storeRound(id, first, [], [[0.7, [warmer, harder, wider]]]);
+    await storeRound(id, first, [], [[0.7, [warmer, harder, wider]]]);
     const tried = applyNudges(first, [warmer, harder]);
     const r2 = await storeRound(id, tried, [warmer, harder], [[0.55, [wider]]]);
     // Round 2 fell below round 1: back to round 1's brief with the one nudge not yet tried.
