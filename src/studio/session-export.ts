@@ -80,7 +80,11 @@ export interface DirectRound {
    */
   readonly reverted: boolean;
   /** The best so far, this round included: it never falls from one round to the next. */
-  readonly standingBest: { readonly round: number; readonly file: string; readonly overall: number };
+  readonly standingBest: {
+    readonly round: number;
+    readonly file: string;
+    readonly overall: number;
+  };
 }
 
 export interface DirectReport {
@@ -133,9 +137,7 @@ export function sessionReport(
       nudgesApplied: next === undefined ? [] : roundNudges(next).nudges,
       ...(outcome.taste === undefined ? {} : { taste: outcome.taste.explanation }),
       briefChanges:
-        previous === undefined
-          ? []
-          : diffBriefs(storedBrief(detail, previous.briefVersion), brief),
+        previous === undefined ? [] : diffBriefs(storedBrief(detail, previous.briefVersion), brief),
       reverted: standing?.reverted ?? false,
       standingBest:
         standing === undefined

@@ -135,9 +135,7 @@ export interface RoundStanding {
 
 /** Each finished round's standing, in round order (rounds with no scored candidate are left out). */
 export function roundStandings(detail: SessionDetail): RoundStanding[] {
-  const done = detail.rounds
-    .filter((r) => r.status === 'done')
-    .sort((a, b) => a.number - b.number);
+  const done = detail.rounds.filter((r) => r.status === 'done').sort((a, b) => a.number - b.number);
   const out: RoundStanding[] = [];
   let standing: RoundStanding['standing'] | undefined;
   for (const round of done) {
