@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyNudges, validateBrief, type Brief, type Nudge } from '../brief/index.js';
 import type { Scorecard } from '../critic/index.js';
 import type { RoundRecord } from '../library/index.js';
-import { openStudioLibrary, sessionReport, type OpenedLibrary } from './index.js';
+import { markdownReport, openStudioLibrary, sessionReport, type OpenedLibrary } from './index.js';
 import { halfStep, planNextRound, roundStandings } from './session-plan.js';
 
 // Planning reads only the library: rounds are stored here as a run would store them, with
@@ -197,6 +197,11 @@ describe('planNextRound: rounds never end below the standing best', () => {
       { path: 'expression.intensity', kind: 'changed', before: 0.9, after: 0.5 },
     ]);
     expect(report.best).toMatchObject({ round: 3, overall: 0.75 });
+    const markdown = markdownReport(report);
+    expect(markdown).toContain(
+      'Best this round 40% · standing best 60% (round 1) · worse than the standing best: its nudges are reverted',
+    );
+    expect(markdown).toContain('- `expression.intensity`: 0.9 → 0.5');
   });
 
   it('the goal is judged on the standing best, so a worse last round cannot reopen a met brief', async () => {
