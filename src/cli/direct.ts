@@ -12,6 +12,7 @@ import {
   direct,
   engineTarget,
   exampleReferencePhoto,
+  describeChange,
   libraryFolder,
   loadDirectSession,
   isPostgresUrl,
@@ -337,7 +338,13 @@ async function run(
       for (const round of result.rounds) {
         if (round.taste !== undefined)
           writeLine(io.stdout, `  round ${round.round}: ${round.taste}`);
+        for (const change of round.briefChanges)
+          writeLine(io.stdout, `  round ${round.round}: brief ${describeChange(change)}`);
         writeLine(io.stdout, `  round ${round.round}: ${round.summary}`);
+        writeLine(
+          io.stdout,
+          `  round ${round.round}: standing best ${Math.round(round.standingBest.overall * 100)}% (round ${round.standingBest.round})${round.reverted ? ` · ${out.warn('reverted')}: below the standing best, the next round starts from round ${round.standingBest.round}'s brief` : ''}`,
+        );
         for (const nudge of round.nudgesApplied)
           writeLine(io.stdout, `    ${out.warn('→')} ${nudge.message}`);
       }

@@ -55,8 +55,9 @@ const RANGES: Readonly<Record<DeltaKey, readonly [number, number]>> = {
  * centre, brow middles against the upper lids, inner brows down, upper lids, the lower lip's middle.
  * Re-detection reads back less than a warp applies (the mesh model leans toward its prior face and
  * the smooth field shares the motion with the neighbours), so the gains were tuned on the six
- * fixture faces until +0.5 reads back at about +0.3..+0.6 for lift; lips part at a third of the
- * span only, since a warp stretches the lip line and cannot show a mouth the photo hides.
+ * fixture faces until +0.5 reads back at about +0.3..+0.6 for lift (a subtle lift gets more, see
+ * `SUBTLE_SMILE`); lips part at a third of the span only, since a warp stretches the lip line and
+ * cannot show a mouth the photo hides.
  */
 export const expressionWarpGains = {
   lipCornerLift: 2,
@@ -119,6 +120,15 @@ const UNDER_EYE = [
 ];
 const UNDER_EYE_SHARE = 0.25;
 const LOWER_LID_SHARE = 0.6;
+/**
+ * A subtle smile (lift up to `full`) is drawn stronger per unit than a clear one, fading to the
+ * plain gains by `plain`: at the plain gains +0.3 was too weak to read on two fixture faces (the
+ * emotion model's happy fell 0.84 → 0.80 on soft-smile and stayed at 0 on makeup). Up to +0.3
+ * the corners rise by `gain` × the plain rise and the lower lids and under-eye rows follow the
+ * cheek a little further (`lids`, the slight squint of a real smile, AU6). The corner's rise stays
+ * monotone in the lift (the gain falls slower than the lift grows).
+ */
+const SUBTLE_SMILE = { full: 0.3, plain: 0.5, gain: 1.35, lids: 0.1 } as const;
 const RIGHT_UPPER_LID = [246, 161, 160, 159, 158, 157, 173];
 const LEFT_UPPER_LID = [466, 388, 387, 386, 385, 384, 398];
 const RIGHT_LOWER_LID = [7, 163, 144, 145, 153, 154, 155];
@@ -318,7 +328,19 @@ function controlDisplacements(
   const mouthCentre = (up(L.upperLipInner)[0] + up(L.lowerLipInner)[0]) / 2;
   const halfRight = Math.max(1, Math.abs(mouthCentre - rightCornerU));
   const halfLeft = Math.max(1, Math.abs(leftCornerU - mouthCentre));
-  const rise = d.lipCornerLift * c.lipCornerLift.span * faceHeight * G.lipCornerLift;
+  // 1 for a subtle smile, 0 from a clear one on (and for a frown).
+  const subtle =
+    d.lipCornerLift > 0
+      ? 1 - smoothstep(SUBTLE_SMILE.full, SUBTLE_SMILE.plain, d.lipCornerLift)
+      : 0;
+  const rise =
+    d.lipCornerLift *
+    c.lipCornerLift.span *
+    faceHeight *
+    G.lipCornerLift *
+    (1 + (SUBTLE_SMILE.gain - 1) * subtle);
+  const underEye = UNDER_EYE_SHARE + SUBTLE_SMILE.lids * subtle;
+  const lowerLid = LOWER_LID_SHARE + SUBTLE_SMILE.lids * subtle;
   const out = Math.abs(rise) * (rise >= 0 ? SMILE_OUT : FROWN_OUT);
   const parting = d.lipsParted * c.lipsParted.span * faceHeight * G.lipsParted;
   const lips = [
@@ -344,7 +366,7 @@ function controlDisplacements(
     push(controls, right, -smile * outShare, -smile * share);
     push(controls, left, smile * outShare, -smile * share);
   }
-  for (const index of UNDER_EYE) push(controls, index, 0, -smile * UNDER_EYE_SHARE);
+  for (const index of UNDER_EYE) push(controls, index, 0, -smile * underEye);
 
   // Lids: the upper lid opens (or closes) most over the pupil, not at the corners; lower lids rise
   // with a smile the same way.
@@ -366,7 +388,7 @@ function controlDisplacements(
     const profile = (index: number) =>
       Math.sin(Math.PI * clamp((up(index)[0] - outerU) / (innerU - outerU), 0, 1));
     for (const index of upper) push(controls, index, 0, -opening * profile(index));
-    for (const index of lower) push(controls, index, 0, -smile * LOWER_LID_SHARE * profile(index));
+    for (const index of lower) push(controls, index, 0, -smile * lowerLid * profile(index));
     for (const index of crease) push(controls, index, 0, -opening * CREASE_SHARE * profile(index));
   }
 

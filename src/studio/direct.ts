@@ -3,7 +3,7 @@
 // stored as it arrives), the next round's brief is stored as a new version with its nudges, and
 // the `out/` files are an export of the session written at the end. `session` continues an
 // interrupted run: the unfinished round collects its recorded jobs, then the remaining rounds run.
-import type { Brief, ReferenceRole, Target } from '../brief/index.js';
+import { validateBrief, type Brief, type ReferenceRole, type Target } from '../brief/index.js';
 import type { CritiqueReferences } from '../critic/index.js';
 import type { Engine, ProvenanceMode, ReferenceImage } from '../engines/index.js';
 import { PortraitistError } from '../errors/index.js';
@@ -218,6 +218,7 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
         ...common,
         round: running,
         brief: storedBrief(detail, running.briefVersion),
+        measureAgainst: storedBrief(detail, 1),
         seed: running.seed,
       });
       continue;
@@ -249,14 +250,12 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
           ? undefined
           : profileRanking(profile, brief);
       if (byProfile !== undefined) nudges = [...nudges, byProfile];
-      // A version added by a run killed before its round started is used, not added twice.
-      const latest = detail.briefVersions[detail.briefVersions.length - 1];
-      if (
-        latest !== undefined &&
-        latest.version > lastDone.briefVersion &&
-        JSON.stringify(latest.brief) === JSON.stringify(brief)
-      )
-        briefVersion = latest.version;
+      // A brief the session already holds (the standing brief again after a revert, or a version
+      // added by a run killed before its round started) is used, not added twice.
+      const same = detail.briefVersions.find(
+        (v) => JSON.stringify(validateBrief(v.brief)) === JSON.stringify(brief),
+      );
+      if (same !== undefined) briefVersion = same.version;
       else {
         const note = nudges
           .map((n) => (n as { message?: unknown }).message)
@@ -271,6 +270,8 @@ export async function direct(options: DirectOptions): Promise<DirectReport> {
       ...common,
       round: { briefVersion, nudges },
       brief,
+      // Every round is scored against the first brief: the nudged briefs are means, not goals.
+      measureAgainst: storedBrief(detail, 1),
       seed: seedOf((last?.number ?? 0) + 1),
     });
   }

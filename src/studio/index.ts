@@ -19,6 +19,7 @@ export {
   type SessionRoundResult,
 } from './session.js';
 export {
+  describeChange,
   exportSession,
   importSession,
   markdownReport,
@@ -31,7 +32,15 @@ export {
   type DirectCandidate,
   type ExportSessionOptions,
 } from './session-export.js';
-export { planNextRound, roundOutcome, type NextRound, type RoundOutcome } from './session-plan.js';
+export {
+  halfStep,
+  planNextRound,
+  roundOutcome,
+  roundStandings,
+  type NextRound,
+  type RoundOutcome,
+  type RoundStanding,
+} from './session-plan.js';
 export {
   catchUpArtistProfile,
   learnArtistProfile,

@@ -13,9 +13,16 @@ import {
   type OutputFileSystem,
   type WriteOutputOptions,
 } from '../files/index.js';
-import type { SessionDetail, Stars, Verdict } from '../library/index.js';
+import {
+  diffBriefs,
+  type BriefChange,
+  type RoundRecord,
+  type SessionDetail,
+  type Stars,
+  type Verdict,
+} from '../library/index.js';
 import { blueprintModelVersion, candidateFileName, type SessionLibrary } from './session.js';
-import { roundNudges, roundOutcome, storedBrief } from './session-plan.js';
+import { roundNudges, roundOutcome, roundStandings, storedBrief } from './session-plan.js';
 
 /** The run settings a session keeps, so `--resume` can go on exactly as the run began. */
 export const directSettingsSchema = z.strictObject({
@@ -65,6 +72,19 @@ export interface DirectRound {
   readonly nudgesApplied: readonly Nudge[];
   /** How the artist's picks ranked this round ("ranked by your 3 picks: …"), when they did. */
   readonly taste?: string;
+  /** What changed in the brief from the round before (none on the first round). */
+  readonly briefChanges: readonly BriefChange[];
+  /**
+   * This round's best fell below the standing best: the nudges that made its brief are reverted
+   * and the next round starts from the standing round's brief again.
+   */
+  readonly reverted: boolean;
+  /** The best so far, this round included: it never falls from one round to the next. */
+  readonly standingBest: {
+    readonly round: number;
+    readonly file: string;
+    readonly overall: number;
+  };
 }
 
 export interface DirectReport {
@@ -90,12 +110,20 @@ export function sessionReport(
   fallbackTitle: string,
 ): DirectReport {
   const done = detail.rounds.filter((r) => r.status === 'done');
+  const standings = new Map(roundStandings(detail).map((s) => [s.round.id, s]));
+  const topFile = (round: RoundRecord): string => {
+    const top = roundOutcome(round, detail.candidates).ranked[0];
+    return top === undefined ? '' : candidateFileName(round.number, top.candidate.index);
+  };
   const rounds: DirectRound[] = done.map((round, i) => {
     const outcome = roundOutcome(round, detail.candidates);
     const next = done[i + 1];
+    const previous = done[i - 1];
+    const standing = standings.get(round.id);
+    const brief = storedBrief(detail, round.briefVersion);
     return {
       round: round.number,
-      brief: storedBrief(detail, round.briefVersion),
+      brief,
       candidates: outcome.ranked.map((r) => ({
         id: r.candidate.id,
         file: candidateFileName(round.number, r.candidate.index),
@@ -108,6 +136,17 @@ export function sessionReport(
       sheet: `round-${round.number}/contact-sheet.png`,
       nudgesApplied: next === undefined ? [] : roundNudges(next).nudges,
       ...(outcome.taste === undefined ? {} : { taste: outcome.taste.explanation }),
+      briefChanges:
+        previous === undefined ? [] : diffBriefs(storedBrief(detail, previous.briefVersion), brief),
+      reverted: standing?.reverted ?? false,
+      standingBest:
+        standing === undefined
+          ? { round: round.number, file: '', overall: 0 }
+          : {
+              round: standing.standing.round.number,
+              file: topFile(standing.standing.round),
+              overall: standing.standing.overall,
+            },
     };
   });
   let best: DirectReport['best'] | undefined;
@@ -412,6 +451,14 @@ export async function importSession(options: {
   return session.id;
 }
 
+/** One brief change in words, e.g. `expression.intensity`: 0.6 → 0.84. */
+export function describeChange(change: BriefChange): string {
+  const show = (value: unknown) => JSON.stringify(value);
+  if (change.kind === 'added') return `\`${change.path}\` added: ${show(change.after)}`;
+  if (change.kind === 'removed') return `\`${change.path}\` removed (was ${show(change.before)})`;
+  return `\`${change.path}\`: ${show(change.before)} → ${show(change.after)}`;
+}
+
 /** The report a person reads: per round, the ranking with each candidate's pillars and the nudges taken. */
 export function markdownReport(report: DirectReport): string {
   const lines: string[] = [
@@ -426,6 +473,15 @@ export function markdownReport(report: DirectReport): string {
   ];
   for (const round of report.rounds) {
     lines.push(`## Round ${round.round}`, '');
+    if (round.briefChanges.length > 0) {
+      lines.push('Brief changes from the round before:', '');
+      for (const change of round.briefChanges) lines.push(`- ${describeChange(change)}`);
+      lines.push('');
+    }
+    lines.push(
+      `Best this round ${percent(round.candidates[0]?.scorecard.overall ?? 0)} · standing best ${percent(round.standingBest.overall)} (round ${round.standingBest.round})${round.reverted ? ' · worse than the standing best: its nudges are reverted' : ''}`,
+      '',
+    );
     if (round.taste !== undefined) lines.push(`_${round.taste}_`, '');
     lines.push(round.summary, '', `![contact sheet](${round.sheet})`, '');
     const pillars = [

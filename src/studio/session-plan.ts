@@ -119,17 +119,135 @@ export function roundOutcome(
   return taste === undefined ? { ranking, ranked } : { ranking, ranked, taste };
 }
 
+/** Where a finished round leaves the session: its own best and the standing best after it. */
+export interface RoundStanding {
+  readonly round: RoundRecord;
+  /** The round's top candidate's overall score (as ranked), null when none was scored. */
+  readonly best: number | null;
+  /**
+   * The round's best fell below the standing best before it: the nudges that made its brief are
+   * reverted, and the next round starts again from the standing round's brief.
+   */
+  readonly reverted: boolean;
+  /** The best round so far, this one included (the latest of equals: a nudge that did no harm stays). */
+  readonly standing: { readonly round: RoundRecord; readonly overall: number };
+}
+
+/** Each finished round's standing, in round order (rounds with no scored candidate are left out). */
+export function roundStandings(detail: SessionDetail): RoundStanding[] {
+  const done = detail.rounds.filter((r) => r.status === 'done').sort((a, b) => a.number - b.number);
+  const out: RoundStanding[] = [];
+  let standing: RoundStanding['standing'] | undefined;
+  for (const round of done) {
+    const top = roundOutcome(round, detail.candidates).ranked[0];
+    if (top === undefined) continue;
+    const best = top.scorecard.overall;
+    const reverted = standing !== undefined && best < standing.overall;
+    if (!reverted) standing = { round, overall: best };
+    out.push({ round, best, reverted, standing: standing ?? { round, overall: best } });
+  }
+  return out;
+}
+
 /** The next round's brief, the nudges that made it (taste entry included) and its explanation. */
 export interface NextRound {
   readonly brief: Brief;
   readonly nudges: readonly unknown[];
   readonly taste?: string;
+  /** The round whose brief this one starts from: the standing best (a revert when not `last`). */
+  readonly from: number;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** The value at a dotted patch path (`light.key`, `references[0].weight`), undefined if absent. */
+function valueAt(brief: Brief, path: string): unknown {
+  let node: unknown = brief;
+  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    const key = match[2] !== undefined ? Number(match[2]) : match[1];
+    if (key === undefined) return undefined;
+    if (Array.isArray(node) && typeof key === 'number') node = node[key];
+    else if (isRecord(node) && typeof key === 'string') node = node[key];
+    else return undefined;
+  }
+  return node;
+}
+
+/** Steps smaller than this (on the brief's own scales) are not worth a round of their own. */
+const SMALLEST_STEP = 0.02;
+
+/** Half way from `from` to `to` for numbers (and numeric fields of objects); undefined if no step. */
+function halfway(from: unknown, to: unknown): unknown {
+  if (typeof from === 'number' && typeof to === 'number') {
+    const mid = Math.round(((from + to) / 2) * 100) / 100;
+    return Math.abs(mid - from) >= SMALLEST_STEP && mid !== to ? mid : undefined;
+  }
+  if (isRecord(from) && isRecord(to)) {
+    let moved = false;
+    const out: Record<string, unknown> = { ...to };
+    for (const [key, value] of Object.entries(to)) {
+      const half = halfway(from[key], value);
+      if (half !== undefined) {
+        out[key] = half;
+        moved = true;
+      } else if (typeof value === 'number' && typeof from[key] === 'number') out[key] = from[key];
+    }
+    return moved ? out : undefined;
+  }
+  return undefined;
+}
+
+/** A nudge's numeric settings taken half way from `base` (null when nothing numeric moves). */
+export function halfStep(nudge: Nudge, base: Brief): Nudge | null {
+  const patch = nudge.patch.flatMap((op) => {
+    if (op.op !== 'set') return [];
+    const half = halfway(valueAt(base, op.path), op.value);
+    return half === undefined ? [] : [{ op: 'set' as const, path: op.path, value: half }];
+  });
+  if (patch.length === 0) return null;
+  const message = nudge.message.startsWith('Half a step: ')
+    ? nudge.message
+    : `Half a step: ${nudge.message}`;
+  return { ...nudge, message, patch };
 }
 
 /**
- * Plans the round after `last` (met: null). Follows the two most costly shortfalls (the best
- * candidate's first, one nudge per rule); where the artist has marked candidates in the session,
- * their taste (critic/taste.ts) retargets the brief and re-weighs the next ranking.
+ * The critic's nudges for a round's candidates, best first, judged against the brief the round
+ * was made with (the stored scorecards are judged against the session's first brief, whose
+ * nudges would set what the round already asked for). A candidate whose blueprint is not cached
+ * gives its stored scorecard's nudges.
+ */
+async function roundShortfalls(
+  store: Store,
+  outcome: RoundOutcome,
+  brief: Brief,
+  references: CritiqueReferences,
+): Promise<Nudge[]> {
+  const nudges: Nudge[] = [];
+  for (const { candidate, scorecard } of outcome.ranked) {
+    const blueprint = (await store.cachedBlueprint(candidate.image, blueprintModelVersion)) as
+      Blueprint | null | undefined;
+    nudges.push(
+      ...(blueprint === undefined || blueprint === null
+        ? scorecard.nudges
+        : critique(blueprint, brief, references).nudges),
+    );
+  }
+  return nudges;
+}
+
+const fromTaste = (nudge: Nudge): boolean => nudge.rule.startsWith('taste.');
+
+/**
+ * Plans the round after `last` (met: null, judged on the standing best). A round never ends
+ * below the best before it: when `last` came out worse than the standing best, its nudges are
+ * reverted and the next round starts from the standing round's brief with the next nudge not yet
+ * tried from there, or, when every one was, half a step of the last try (the standing brief again,
+ * on new seeds, when nothing is left to halve). Otherwise it follows the two most costly
+ * shortfalls (the best candidate's first, one nudge per rule). Where the artist has marked
+ * candidates in the session, their taste (critic/taste.ts) retargets the brief and re-weighs the
+ * next ranking.
  */
 export async function planNextRound(input: {
   readonly store: Store;
@@ -141,21 +259,44 @@ export async function planNextRound(input: {
   readonly profile?: TasteProfile;
 }): Promise<NextRound | null> {
   const { detail, last } = input;
-  const outcome = roundOutcome(last, detail.candidates);
-  const top = outcome.ranked[0];
-  if (top === undefined || top.scorecard.overall >= input.goal) return null;
+  const standings = roundStandings(detail).filter((s) => s.round.number <= last.number);
+  const here = standings[standings.length - 1];
+  if (here === undefined || here.round.id !== last.id) return null; // nothing scored to go on
+  if (here.standing.overall >= input.goal) return null;
+  const base = here.standing.round;
+  const baseBrief = storedBrief(detail, base.briefVersion);
+  const shortfalls = await roundShortfalls(
+    input.store,
+    roundOutcome(base, detail.candidates),
+    baseBrief,
+    input.references,
+  );
   const byRule = new Map<string, Nudge>();
-  for (const nudge of outcome.ranked.flatMap((c) => c.scorecard.nudges))
-    if (!byRule.has(nudge.rule)) byRule.set(nudge.rule, nudge);
-  const picked = [...byRule.values()].slice(0, 2);
-  let brief = storedBrief(detail, last.briefVersion);
+  for (const nudge of shortfalls) if (!byRule.has(nudge.rule)) byRule.set(nudge.rule, nudge);
+  let picked: Nudge[];
+  if (!here.reverted) picked = [...byRule.values()].slice(0, 2);
+  else {
+    // Every round since the standing one started from its brief: their nudges are the tries.
+    const tries = standings
+      .filter((s) => s.round.number > base.number)
+      .map((s) => roundNudges(s.round).nudges.filter((n) => !fromTaste(n)));
+    const tried = new Set(tries.flat().map((n) => n.rule));
+    const untried = [...byRule.values()].find((n) => !tried.has(n.rule));
+    const halves = (tries[tries.length - 1] ?? []).flatMap((n) => {
+      const half = halfStep(n, baseBrief);
+      return half === null ? [] : [half];
+    });
+    picked = untried !== undefined ? [untried] : halves;
+  }
+  let brief = baseBrief;
   let nudges: unknown[] = [];
   try {
-    brief = applyNudges(brief, picked);
+    brief = applyNudges(baseBrief, picked);
     nudges = picked;
   } catch (error) {
     if (!isPortraitistError(error)) throw error;
   }
+  const from = base.number;
   const taste = await sessionTaste({
     store: input.store,
     detail,
@@ -163,7 +304,7 @@ export async function planNextRound(input: {
     references: input.references,
     ...(input.profile === undefined ? {} : { profile: input.profile }),
   });
-  if (taste === null) return { brief, nudges };
+  if (taste === null) return { brief, nudges, from };
   if (taste.patch.length > 0) brief = applyPatch(brief, taste.patch);
   return {
     brief,
@@ -173,6 +314,7 @@ export async function planNextRound(input: {
       { kind: 'taste', explanation: taste.explanation, weights: taste.weights },
     ],
     taste: taste.explanation,
+    from,
   };
 }
 

@@ -79,6 +79,11 @@ export interface SessionRoundOptions {
     RoundRecord | { readonly briefVersion: number; readonly nudges: readonly unknown[] };
   /** The round's brief (the brief version the round names). */
   readonly brief: Brief;
+  /**
+   * The brief candidates are scored against (default: `brief`). `direct` scores every round
+   * against the session's first brief, so a nudged brief cannot move the goal posts.
+   */
+  readonly measureAgainst?: Brief;
   readonly engine: Engine;
   readonly vision: Vision;
   readonly target: Target;
@@ -155,7 +160,11 @@ export async function runSessionRound(options: SessionRoundOptions): Promise<Ses
     });
     const blueprint: Blueprint = await vision.analyze(bytes, { source });
     await store.cacheBlueprint(stored.image, blueprintModelVersion, blueprint);
-    const scorecard = critique(blueprint, options.brief, options.referenceBlueprints);
+    const scorecard = critique(
+      blueprint,
+      options.measureAgainst ?? options.brief,
+      options.referenceBlueprints,
+    );
     await store.setScorecard(stored.id, scorecard, pillarScores(scorecard));
   };
 
