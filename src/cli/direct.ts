@@ -7,22 +7,9 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { readBriefFile, type Brief } from '../brief/index.js';
 import { PortraitistError } from '../errors/index.js';
-import {
-  candidateCount,
-  direct,
-  engineTarget,
-  exampleReferencePhoto,
-  libraryFolder,
-  loadDirectSession,
-  openEngine,
-  openStudioLibrary,
-  provenanceModes,
-  resolveEngineConfig,
-  resolveReferences,
-  targetFor,
-  type OpenedLibrary,
-  engineNotice,
-} from '../studio/index.js';
+import type { OpenedLibrary } from '../studio/index.js';
+import { provenanceModes } from '../studio/light.js';
+import { studio } from './studio.js';
 import { addEngineOptions } from './engine-options.js';
 import {
   countFlag,
@@ -52,7 +39,11 @@ const directFlags = z.object({
 });
 
 /** `--library <folder>`, PORTRAITIST_LIBRARY or ~/.portraitist; `--no-library`: a throwaway one. */
-export function openCliLibrary(io: CliIo, flag: string | boolean | undefined): OpenedLibrary {
+export async function openCliLibrary(
+  io: CliIo,
+  flag: string | boolean | undefined,
+): Promise<OpenedLibrary> {
+  const { libraryFolder, openStudioLibrary } = await studio();
   if (flag === false) return openStudioLibrary({ ephemeral: true });
   const folder = libraryFolder(typeof flag === 'string' ? flag : undefined, io.env, io.homedir);
   return openStudioLibrary({ folder: resolve(io.cwd, folder) });
@@ -136,7 +127,7 @@ export function registerDirect(program: Command, io: CliIo): void {
             },
           ],
         });
-      const library = openCliLibrary(io, flags.library);
+      const library = await openCliLibrary(io, flags.library);
       try {
         await run(io, flags, briefFile, library, json);
       } finally {
@@ -153,6 +144,18 @@ async function run(
   library: OpenedLibrary,
   json: boolean,
 ): Promise<void> {
+  const {
+    candidateCount,
+    direct,
+    engineNotice,
+    engineTarget,
+    exampleReferencePhoto,
+    loadDirectSession,
+    openEngine,
+    resolveEngineConfig,
+    resolveReferences,
+    targetFor,
+  } = await studio();
   const stored =
     flags.resume === undefined ? undefined : await loadDirectSession(library, flags.resume);
   const config = await resolveEngineConfig(

@@ -21,7 +21,7 @@ import {
 } from '../brief/index.js';
 import { PortraitistError, isPortraitistError } from '../errors/index.js';
 import type { CompiledPrompt } from '../prompt/index.js';
-import { briefSchemaText, compileBrief, initBrief, writeBriefSchema } from '../studio/index.js';
+import { briefSchemaText, compileBrief, initBrief, writeBriefSchema } from '../studio/light.js';
 import { registerAnalyze } from './analyze.js';
 import { registerCritique } from './critique.js';
 import { registerDarkroom } from './darkroom.js';

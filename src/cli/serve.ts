@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { PortraitistError } from '../errors/index.js';
 import { resolve } from 'node:path';
-import { defaultLibraryFolder, openLibrary, resolveEngineConfig } from '../studio/index.js';
+import { studio } from './studio.js';
 import type {
   RunningServer,
   createStudioApi,
@@ -66,6 +66,7 @@ export async function serveCommand(
     });
   }
   const { createStudioApi, defaultWebRoot, startServer } = await loadServer();
+  const { defaultLibraryFolder, openLibrary, resolveEngineConfig } = await studio();
   const token = flags.token ?? io.env['PORTRAITIST_TOKEN'];
   // Sessions, rounds, candidates and their images live in the library folder (SQLite + blobs).
   const folder =
