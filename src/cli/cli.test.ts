@@ -62,6 +62,25 @@ describe('portraitist brief', () => {
     ]);
   });
 
+  it("other commands list a brief's issues in file order too, naming the file once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portraitist-'));
+    await writeFile(
+      join(dir, 'bad.yaml'),
+      'version: 1\nlight:\n  softness: 2\n  rig: rembrant\nsubject:\n  description: 7\nfoo: 1\ncamera:\n  focal: x\n',
+    );
+    const result = await run(['prompt', 'bad.yaml'], dir);
+    expect(result.code).toBe(65);
+    const lines = [...result.stderr.matchAll(/\(line (\d+):(\d+)\)$/gm)].map((m) => Number(m[1]));
+    expect(lines).toEqual([3, 4, 6, 7, 9]);
+    expect(result.stderr).toContain('did you mean "rembrandt"?');
+    const json = JSON.parse((await run(['prompt', 'bad.yaml', '--json'], dir)).stdout);
+    expect(json.error.issues.map((i: { line: number }) => i.line)).toEqual([3, 4, 6, 7, 9]);
+    // A message that already names the file is not prefixed with it again.
+    const missing = await run(['darkroom', 'relight', 'nope.jpg', '-o', 'x.png'], dir);
+    expect(missing.code).toBe(66);
+    expect(missing.stderr.split('nope.jpg').length - 1).toBe(1);
+  });
+
   it('validate of a missing file says file not found, not "0 issues"', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portraitist-'));
     const result = await run(['brief', 'validate', 'missing.yaml'], dir);

@@ -243,8 +243,13 @@ async function runChain(
     const message = 'expected at least one photo or folder for `photos`';
     throw new PortraitistError('USAGE', message, { issues: [{ path: 'photos', message }] });
   }
-  const { createDarkroomModels, darkroomChain, darkroomJobs, parseDarkroomRecipe, readDarkroomRecipe } =
-    await studio();
+  const {
+    createDarkroomModels,
+    darkroomChain,
+    darkroomJobs,
+    parseDarkroomRecipe,
+    readDarkroomRecipe,
+  } = await studio();
   const recipePath = flags.recipe === undefined ? undefined : resolve(io.cwd, flags.recipe);
   const recipe =
     recipePath === undefined ? undefined : await readDarkroomRecipe(recipePath, flags.recipe);
