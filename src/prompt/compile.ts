@@ -88,17 +88,8 @@ function fitClipWindows(
     phrase,
     order: (draftIndex.get(draft) ?? 0) * 1000 + phraseIndex,
   });
-  // The loops below ask for the same phrase's length many times: count each text once.
-  const lengths = new Map<string, number>();
-  const length = (text: string): number => {
-    let n = lengths.get(text);
-    if (n === undefined) {
-      n = counter.count(text);
-      lengths.set(text, n);
-    }
-    return n;
-  };
-  const cost = (p: Placed): number => length(p.phrase.text) + 1; // + its comma
+  // The loops below ask for the same phrase's length many times; compile()'s counter remembers.
+  const cost = (p: Placed): number => counter.count(p.phrase.text) + 1; // + its comma
   const sumCost = (list: readonly Placed[]): number => list.reduce((sum, p) => sum + cost(p), 0);
   const essentials = drafts.filter((d) => d.essential);
   const rest = drafts.filter((d) => !d.essential);
