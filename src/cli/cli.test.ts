@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { exampleBriefsDirectory } from '../brief/index.js';
+import { heavyPackagesIn, probeCli } from '../testing/index.js';
 import { runCli } from './test-run.js';
 
 /** Runs the real CLI in-process with captured output. */
@@ -200,6 +201,26 @@ describe('the installed bin', () => {
     // npm warns on every run about keys it does not know (the old onnxruntime-node-install-cuda).
     expect(existsSync(new URL('.npmrc', root))).toBe(false);
   });
+
+  it('starts --help, brief validate and prompt without the ML runtimes, sharp, SDKs or drivers', async () => {
+    expect(
+      existsSync(new URL('../../dist/cli/index.js', import.meta.url)),
+      'dist/ is missing: run npm run build',
+    ).toBe(true);
+    const brief = example('minimal.yaml');
+    for (const args of [['--help'], ['brief', 'validate', brief], ['prompt', brief]]) {
+      const run = await probeCli(args);
+      // The hook saw the program itself load, so an empty list would mean a broken probe.
+      expect(run.modules.some((url) => url.endsWith('/dist/cli/index.js'))).toBe(true);
+      expect(heavyPackagesIn(run.modules), args.join(' ')).toEqual([]);
+    }
+    // The same probe does see them where a command needs them.
+    const analyze = await probeCli(['analyze', 'missing.jpg']);
+    expect(analyze.code).toBe(66);
+    expect(heavyPackagesIn(analyze.modules)).toEqual(
+      expect.arrayContaining(['sharp', 'openai', 'better-sqlite3']),
+    );
+  }, 60_000);
 
   it('runs from bin/portraitist.js against the build (npm install builds it)', async () => {
     const bin = new URL('../../bin/portraitist.js', import.meta.url).pathname;
