@@ -27,7 +27,6 @@ export async function benchPrompt(): Promise<BenchResult> {
   for (let i = 0; i < 20; i++)
     for (const target of targetIds) for (const e of examples) compiler.compile(e.brief, target);
   const perTarget: Record<string, number> = {};
-  const cpuPerTarget: Record<string, number> = {};
   for (const target of targetIds) {
     const round = () => {
       for (const e of examples) compiler.compile(e.brief, target);
@@ -40,7 +39,9 @@ export async function benchPrompt(): Promise<BenchResult> {
     // CPU time of the same rounds: on a busy machine wall time also counts the time the scheduler
     // gave other processes, so this is the figure to compare between runs on a loaded machine.
     const cpu = cpuSample(round, 25);
-    cpuPerTarget[target] = Math.round(examples.length / (median(cpu) / 1000));
+    figures.push(
+      figure(`compile ${target} (CPU time)`, examples.length / (median(cpu) / 1000), 'briefs/s'),
+    );
   }
 
   // Tokenizer: the compiled SD prompts, warm (per-instance cache) and cold (a fresh tokenizer).
@@ -82,7 +83,6 @@ export async function benchPrompt(): Promise<BenchResult> {
     details: {
       examples: examples.length,
       promptsTokens: totalTokens,
-      'compile briefs/s by CPU time': cpuPerTarget,
     },
   };
 }

@@ -170,13 +170,16 @@ function fitClipWindows(
     (p.phrase.keep !== true && than.phrase.keep === true) ||
     (p.phrase.keep === than.phrase.keep &&
       (rank(p) > rank(than) || (rank(p) === rank(than) && p.order > than.order)));
-  while (total > limit && tail.length > 0) {
-    let worst = tail.length - 1;
-    tail.forEach((p, i) => {
-      if (expendable(p, tail[worst] as Placed)) worst = i;
-    });
-    const [dropped] = tail.splice(worst, 1);
-    if (dropped === undefined) break;
+  // `expendable` orders phrases strictly (orders are unique), so dropping the most expendable one
+  // at a time is dropping them in that order: sort once instead of searching before every drop.
+  const drops =
+    total > limit
+      ? [...tail].sort((a, b) => (expendable(a, b) ? -1 : expendable(b, a) ? 1 : 0))
+      : [];
+  const gone = new Set<Placed>();
+  for (const dropped of drops) {
+    if (total <= limit) break;
+    gone.add(dropped);
     total -= cost(dropped);
     const section = dropped.section === 'overflow' ? dropped.draft.id : dropped.section;
     const index = pushedOut.findIndex(
@@ -185,7 +188,8 @@ function fitClipWindows(
     if (index >= 0) pushedOut.splice(index, 1);
     pushedOut.push({ section, text: dropped.phrase.text, reason: 'dropped' });
   }
-  return { kept: [...firstWindow, ...tail], pushedOut };
+  const kept = gone.size === 0 ? tail : tail.filter((p) => !gone.has(p));
+  return { kept: [...firstWindow, ...kept], pushedOut };
 }
 
 function sdSections(
