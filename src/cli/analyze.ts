@@ -3,7 +3,7 @@ import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { PortraitistError } from '../errors/index.js';
-import { analyzePhotos, describeBlueprint } from '../studio/index.js';
+import { studio } from './studio.js';
 import { exitCodes } from './errors.js';
 import { parseFlags } from './flags.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
@@ -68,6 +68,7 @@ export function registerAnalyze(
     .option('--force', 'overwrite --overlay/--control-pose/--brief files that exist')
     .option('--json', 'print the blueprints as JSON')
     .action(async (photos: string[], rawFlags: unknown) => {
+      const { analyzePhotos, describeBlueprint } = await studio();
       const flags = parseFlags(analyzeFlags, rawFlags);
       const json = flags.json === true;
       const several = photos.length > 1;

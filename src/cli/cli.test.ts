@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { exampleBriefsDirectory } from '../brief/index.js';
+import { heavyPackagesIn, probeCli } from '../testing/index.js';
 import { runCli } from './test-run.js';
 
 /** Runs the real CLI in-process with captured output. */
@@ -60,6 +61,25 @@ describe('portraitist brief', () => {
     expect(json.files[0].error.issues.map((i: { line: number }) => i.line)).toEqual([
       3, 4, 6, 7, 9,
     ]);
+  });
+
+  it("other commands list a brief's issues in file order too, naming the file once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portraitist-'));
+    await writeFile(
+      join(dir, 'bad.yaml'),
+      'version: 1\nlight:\n  softness: 2\n  rig: rembrant\nsubject:\n  description: 7\nfoo: 1\ncamera:\n  focal: x\n',
+    );
+    const result = await run(['prompt', 'bad.yaml'], dir);
+    expect(result.code).toBe(65);
+    const lines = [...result.stderr.matchAll(/\(line (\d+):(\d+)\)$/gm)].map((m) => Number(m[1]));
+    expect(lines).toEqual([3, 4, 6, 7, 9]);
+    expect(result.stderr).toContain('did you mean "rembrandt"?');
+    const json = JSON.parse((await run(['prompt', 'bad.yaml', '--json'], dir)).stdout);
+    expect(json.error.issues.map((i: { line: number }) => i.line)).toEqual([3, 4, 6, 7, 9]);
+    // A message that already names the file is not prefixed with it again.
+    const missing = await run(['darkroom', 'relight', 'nope.jpg', '-o', 'x.png'], dir);
+    expect(missing.code).toBe(66);
+    expect(missing.stderr.split('nope.jpg').length - 1).toBe(1);
   });
 
   it('validate of a missing file says file not found, not "0 issues"', async () => {
@@ -181,6 +201,26 @@ describe('the installed bin', () => {
     // npm warns on every run about keys it does not know (the old onnxruntime-node-install-cuda).
     expect(existsSync(new URL('.npmrc', root))).toBe(false);
   });
+
+  it('starts --help, brief validate and prompt without the ML runtimes, sharp, SDKs or drivers', async () => {
+    expect(
+      existsSync(new URL('../../dist/cli/index.js', import.meta.url)),
+      'dist/ is missing: run npm run build',
+    ).toBe(true);
+    const brief = example('minimal.yaml');
+    for (const args of [['--help'], ['brief', 'validate', brief], ['prompt', brief]]) {
+      const run = await probeCli(args);
+      // The hook saw the program itself load, so an empty list would mean a broken probe.
+      expect(run.modules.some((url) => url.endsWith('/dist/cli/index.js'))).toBe(true);
+      expect(heavyPackagesIn(run.modules), args.join(' ')).toEqual([]);
+    }
+    // The same probe does see them where a command needs them.
+    const analyze = await probeCli(['analyze', 'missing.jpg']);
+    expect(analyze.code).toBe(66);
+    expect(heavyPackagesIn(analyze.modules)).toEqual(
+      expect.arrayContaining(['sharp', 'openai', 'better-sqlite3']),
+    );
+  }, 60_000);
 
   it('runs from bin/portraitist.js against the build (npm install builds it)', async () => {
     const bin = new URL('../../bin/portraitist.js', import.meta.url).pathname;

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { formatPatch, readBriefFile, type Brief } from '../brief/index.js';
 import type { Ranking } from '../critic/index.js';
-import { critiqueCandidates, resolveReferences } from '../studio/index.js';
+import { studio } from './studio.js';
 import { exitCodes } from './errors.js';
 import { parseFlags, referenceFlag } from './flags.js';
 import { styleFor, writeJson, writeLine, type CliIo, type Style } from './io.js';
@@ -73,6 +73,7 @@ export function registerCritique(
     .option('--force', 'overwrite the --sheet file if it exists')
     .option('--json', 'print the scorecards and ranking as JSON')
     .action(async (briefFile: string, images: string[], rawFlags: unknown) => {
+      const { critiqueCandidates, resolveReferences } = await studio();
       const flags = parseFlags(critiqueFlags, rawFlags);
       const json = flags.json === true;
       const sheetPath = flags.sheet === undefined ? undefined : resolve(io.cwd, flags.sheet);

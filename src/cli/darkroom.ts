@@ -5,16 +5,8 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { PortraitistError } from '../errors/index.js';
-import {
-  createDarkroomModels,
-  darkroomChain,
-  darkroomJobs,
-  darkroomSession,
-  parseDarkroomRecipe,
-  readDarkroomRecipe,
-  type DarkroomOperation,
-  type DarkroomRecipe,
-} from '../studio/index.js';
+import type { DarkroomOperation, DarkroomRecipe } from '../studio/index.js';
+import { studio } from './studio.js';
 import { exitCodes } from './errors.js';
 import { numberFlag, parseFlags } from './flags.js';
 import { progressBar } from './progress.js';
@@ -87,6 +79,7 @@ async function run(
   operation: DarkroomOperation,
 ): Promise<void> {
   const json = flags.json === true;
+  const { darkroomSession } = await studio();
   const result = await darkroomSession({
     photo: resolve(io.cwd, photo),
     source: photo,
@@ -250,6 +243,13 @@ async function runChain(
     const message = 'expected at least one photo or folder for `photos`';
     throw new PortraitistError('USAGE', message, { issues: [{ path: 'photos', message }] });
   }
+  const {
+    createDarkroomModels,
+    darkroomChain,
+    darkroomJobs,
+    parseDarkroomRecipe,
+    readDarkroomRecipe,
+  } = await studio();
   const recipePath = flags.recipe === undefined ? undefined : resolve(io.cwd, flags.recipe);
   const recipe =
     recipePath === undefined ? undefined : await readDarkroomRecipe(recipePath, flags.recipe);

@@ -162,7 +162,7 @@ describe('portraitist darkroom', () => {
       dir,
     );
     expect(badRig.code).toBe(64);
-    expect(badRig.stderr).toContain('unknown rig "rembrant"');
+    expect(badRig.stderr).toBe('error USAGE: unknown rig "rembrant" — did you mean "rembrandt"?\n');
     const badLift = await run(
       ['darkroom', 'expression', 'in.png', '--lift', '3', '-o', 'x.png'],
       dir,

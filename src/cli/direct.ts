@@ -7,28 +7,9 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { readBriefFile, type Brief } from '../brief/index.js';
 import { PortraitistError } from '../errors/index.js';
-import {
-  candidateCount,
-  direct,
-  engineTarget,
-  exampleReferencePhoto,
-  describeChange,
-  libraryFolder,
-  loadDirectSession,
-  isPostgresUrl,
-  openEngine,
-  openQueueLibrary,
-  openRoundQueue,
-  openStudioLibrary,
-  queueKindOf,
-  provenanceModes,
-  resolveEngineConfig,
-  resolveReferences,
-  targetFor,
-  type OpenedLibrary,
-  type OpenedRoundQueue,
-  engineNotice,
-} from '../studio/index.js';
+import type { OpenedLibrary, OpenedRoundQueue } from '../studio/index.js';
+import { provenanceModes } from '../studio/light.js';
+import { studio } from './studio.js';
 import { addEngineOptions } from './engine-options.js';
 import {
   countFlag,
@@ -89,6 +70,7 @@ export async function openRunLibrary(
   io: CliIo,
   flags: { library?: string | boolean | undefined; blobs?: string | undefined },
 ): Promise<OpenedLibrary> {
+  const { isPostgresUrl, libraryFolder, openQueueLibrary } = await studio();
   const given = typeof flags.library === 'string' ? flags.library : undefined;
   if (flags.blobs === undefined && (given === undefined || !isPostgresUrl(given)))
     return openCliLibrary(io, flags.library);
@@ -103,7 +85,11 @@ export async function openRunLibrary(
 }
 
 /** `--library <folder>`, PORTRAITIST_LIBRARY or ~/.portraitist; `--no-library`: a throwaway one. */
-export function openCliLibrary(io: CliIo, flag: string | boolean | undefined): OpenedLibrary {
+export async function openCliLibrary(
+  io: CliIo,
+  flag: string | boolean | undefined,
+): Promise<OpenedLibrary> {
+  const { libraryFolder, openStudioLibrary } = await studio();
   if (flag === false) return openStudioLibrary({ ephemeral: true });
   const folder = libraryFolder(typeof flag === 'string' ? flag : undefined, io.env, io.homedir);
   return openStudioLibrary({ folder: resolve(io.cwd, folder) });
@@ -223,6 +209,21 @@ async function run(
   library: OpenedLibrary,
   json: boolean,
 ): Promise<void> {
+  const {
+    candidateCount,
+    describeChange,
+    direct,
+    engineNotice,
+    engineTarget,
+    exampleReferencePhoto,
+    loadDirectSession,
+    openEngine,
+    openRoundQueue,
+    queueKindOf,
+    resolveEngineConfig,
+    resolveReferences,
+    targetFor,
+  } = await studio();
   const stored =
     flags.resume === undefined ? undefined : await loadDirectSession(library, flags.resume);
   const config = await resolveEngineConfig(

@@ -2,7 +2,7 @@
 // engine settings, which also read the config file and the environment).
 import type { Command } from 'commander';
 import { targetIds } from '../brief/index.js';
-import { engineIds } from '../studio/index.js';
+import { engineIds } from '../studio/light.js';
 
 /** Adds the engine flags to a command. */
 export function addEngineOptions(command: Command): Command {

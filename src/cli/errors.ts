@@ -1,4 +1,5 @@
 // Errors at the edge: one clear line on stderr (or a JSON object with --json) and an exit code.
+import { resolve } from 'node:path';
 import { formatIssue, isPortraitistError, type ErrorCode } from '../errors/index.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 
@@ -43,7 +44,20 @@ export const exitCodes: Record<ErrorCode, number> = {
   INTERNAL: 70,
 };
 
-/** Reports an error and returns the exit code. Issues beyond the first line follow, indented. */
+/** Issues in file order (line, then column); those without a position keep their order, last. */
+export function byLine<T extends { line?: number; column?: number }>(issues: readonly T[]): T[] {
+  const key = (issue: T) => [issue.line ?? Infinity, issue.column ?? 0] as const;
+  return [...issues].sort((a, b) => {
+    const [la, ca] = key(a);
+    const [lb, cb] = key(b);
+    return la === lb ? ca - cb : la - lb;
+  });
+}
+
+/**
+ * Reports an error and returns the exit code. Issues beyond the first line follow, indented, in
+ * file order; the file is named once (not again when the message already names it).
+ */
 export function reportError(io: CliIo, error: unknown, json: boolean): number {
   if (!isPortraitistError(error)) {
     const message = error instanceof Error ? error.message : String(error);
@@ -52,14 +66,19 @@ export function reportError(io: CliIo, error: unknown, json: boolean): number {
     return exitCodes.INTERNAL;
   }
   if (json) {
-    writeJson(io, { error: error.toJSON() });
+    writeJson(io, { error: { ...error.toJSON(), issues: byLine(error.issues) } });
     return exitCodes[error.code];
   }
   const style = styleFor(io, 'stderr');
-  const where = error.source === undefined ? '' : `${error.source}: `;
+  const source = error.source;
+  const named =
+    source === undefined ||
+    error.message.includes(source) ||
+    error.message.includes(resolve(io.cwd, source));
+  const where = named ? '' : `${source}: `;
   writeLine(io.stderr, `${style.error('error')} ${error.code}: ${where}${error.message}`);
   if (error.issues.length > 1) {
-    for (const issue of error.issues) writeLine(io.stderr, `  - ${formatIssue(issue)}`);
+    for (const issue of byLine(error.issues)) writeLine(io.stderr, `  - ${formatIssue(issue)}`);
   } else if (error.issues[0]?.line !== undefined) {
     writeLine(io.stderr, `  at ${formatIssue(error.issues[0])}`);
   }

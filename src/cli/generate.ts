@@ -5,17 +5,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { readBriefFile } from '../brief/index.js';
 import type { EngineProgress } from '../engines/index.js';
-import {
-  candidateCount,
-  engineNeedsVision,
-  engineTarget,
-  generateCandidates,
-  openEngine,
-  provenanceModes,
-  resolveEngineConfig,
-  resolveReferences,
-  targetFor,
-} from '../studio/index.js';
+import { provenanceModes } from '../studio/light.js';
+import { studio } from './studio.js';
 import { addEngineOptions } from './engine-options.js';
 import {
   countFlag,
@@ -81,6 +72,16 @@ export function registerGenerate(program: Command, io: CliIo): void {
     )
     .option('--no-library', 'keep nothing in the library: write only the files')
     .action(async (briefFile: string, rawFlags: unknown) => {
+      const {
+        candidateCount,
+        engineNeedsVision,
+        engineTarget,
+        generateCandidates,
+        openEngine,
+        resolveEngineConfig,
+        resolveReferences,
+        targetFor,
+      } = await studio();
       const flags = parseFlags(generateFlags, rawFlags);
       const json = flags.json === true;
       const config = await resolveEngineConfig(flags, io.env, io.cwd);
@@ -96,7 +97,7 @@ export function registerGenerate(program: Command, io: CliIo): void {
         io.cwd,
         flags.out ?? join('out', basename(briefFile, extname(briefFile)), 'generate'),
       );
-      const library = flags.library === false ? undefined : openCliLibrary(io, flags.library);
+      const library = flags.library === false ? undefined : await openCliLibrary(io, flags.library);
       const session = await openEngine(config, {
         withVision: engineNeedsVision(config, brief),
       }).catch(async (error: unknown) => {

@@ -21,7 +21,7 @@ import {
 } from '../brief/index.js';
 import { PortraitistError, isPortraitistError } from '../errors/index.js';
 import type { CompiledPrompt } from '../prompt/index.js';
-import { briefSchemaText, compileBrief, initBrief, writeBriefSchema } from '../studio/index.js';
+import { briefSchemaText, compileBrief, initBrief, writeBriefSchema } from '../studio/light.js';
 import { registerAnalyze } from './analyze.js';
 import { registerCritique } from './critique.js';
 import { registerDarkroom } from './darkroom.js';
@@ -30,7 +30,7 @@ import { registerGenerate } from './generate.js';
 import { registerServe, type LoadStudioServer } from './serve.js';
 import { registerSessions } from './sessions.js';
 import { registerWorker } from './worker.js';
-import { reportError, exitCodes } from './errors.js';
+import { byLine, reportError, exitCodes } from './errors.js';
 import { styleFor, writeJson, writeLine, type CliIo } from './io.js';
 import { formatCompiledPrompt } from './prompt-report.js';
 
@@ -50,16 +50,6 @@ const vocabularies = {
   textures,
   imperfections,
 } as const;
-
-/** Issues in file order (line, then column); those without a position keep their order, last. */
-function byLine<T extends { line?: number; column?: number }>(issues: readonly T[]): T[] {
-  const key = (issue: T) => [issue.line ?? Infinity, issue.column ?? 0] as const;
-  return [...issues].sort((a, b) => {
-    const [la, ca] = key(a);
-    const [lb, cb] = key(b);
-    return la === lb ? ca - cb : la - lb;
-  });
-}
 
 function defaultIo(): CliIo {
   return {

@@ -2,16 +2,8 @@
 import type { Command } from 'commander';
 import { PortraitistError } from '../errors/index.js';
 import { resolve } from 'node:path';
-import {
-  defaultLibraryFolder,
-  isPostgresUrl,
-  openQueueLibrary,
-  openRoundQueue,
-  queueKindOf,
-  resolveEngineConfig,
-  workerEngineKinds,
-  type OpenedRoundQueue,
-} from '../studio/index.js';
+import type { OpenedRoundQueue } from '../studio/index.js';
+import { studio } from './studio.js';
 import type {
   RunningServer,
   createStudioApi,
@@ -82,6 +74,15 @@ export async function serveCommand(
     });
   }
   const { createStudioApi, defaultWebRoot, startServer } = await loadServer();
+  const {
+    defaultLibraryFolder,
+    isPostgresUrl,
+    openQueueLibrary,
+    openRoundQueue,
+    queueKindOf,
+    resolveEngineConfig,
+    workerEngineKinds,
+  } = await studio();
   const token = flags.token ?? io.env['PORTRAITIST_TOKEN'];
   if (flags.queue !== undefined && !/^rediss?:\/\//.test(flags.queue))
     throw new PortraitistError('USAGE', `not a Redis URL: ${flags.queue}`, {

@@ -4,19 +4,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { PortraitistError } from '../errors/index.js';
-import {
-  candidateName,
-  exportSession,
-  importSession,
-  learnArtistProfile,
-  listSessions,
-  loadArtistProfile,
-  type ArtistProfile,
-  pickCandidate,
-  searchLibrary,
-  showSession,
-  type OpenedLibrary,
-} from '../studio/index.js';
+import type { ArtistProfile, OpenedLibrary } from '../studio/index.js';
+import { studio } from './studio.js';
 import { addLibraryOption, openCliLibrary } from './direct.js';
 import { parseFlags, wholeNumberFlag } from './flags.js';
 import { writeJson, writeLine, type CliIo } from './io.js';
@@ -26,11 +15,12 @@ const libraryFlags = { library: z.string().min(1).optional(), json: z.boolean().
 async function withLibrary(
   io: CliIo,
   folder: string | undefined,
-  work: (library: OpenedLibrary) => Promise<void>,
+  work: (library: OpenedLibrary, use: Awaited<ReturnType<typeof studio>>) => Promise<void>,
 ): Promise<void> {
-  const library = openCliLibrary(io, folder);
+  const use = await studio();
+  const library = await openCliLibrary(io, folder);
   try {
-    await work(library);
+    await work(library, use);
   } finally {
     await library.close();
   }
@@ -52,8 +42,8 @@ export function registerSessions(program: Command, io: CliIo): void {
     false,
   ).action(async (raw: unknown) => {
     const flags = parseFlags(z.object({ ...libraryFlags, limit: wholeNumberFlag(1, 1000) }), raw);
-    await withLibrary(io, flags.library, async (library) => {
-      const list = await listSessions(library, flags.limit);
+    await withLibrary(io, flags.library, async (library, use) => {
+      const list = await use.listSessions(library, flags.limit);
       if (flags.json === true) writeJson(io, { sessions: list });
       else if (list.length === 0) writeLine(io.stdout, 'no sessions yet');
       else
@@ -74,8 +64,8 @@ export function registerSessions(program: Command, io: CliIo): void {
     false,
   ).action(async (id: string, raw: unknown) => {
     const flags = parseFlags(z.object(libraryFlags), raw);
-    await withLibrary(io, flags.library, async (library) => {
-      const detail = await showSession(library, id);
+    await withLibrary(io, flags.library, async (library, use) => {
+      const detail = await use.showSession(library, id);
       if (flags.json === true) {
         writeJson(io, detail);
         return;
@@ -103,7 +93,7 @@ export function registerSessions(program: Command, io: CliIo): void {
             .join(' ');
           writeLine(
             io.stdout,
-            `    ${candidateName(detail, c).padEnd(28)} overall ${percent(c.scores.overall)}  expression ${percent(c.scores.expression)}  light ${percent(c.scores.light)}${marks === '' ? '' : `  ${marks}`}  ${c.id}`,
+            `    ${use.candidateName(detail, c).padEnd(28)} overall ${percent(c.scores.overall)}  expression ${percent(c.scores.expression)}  light ${percent(c.scores.light)}${marks === '' ? '' : `  ${marks}`}  ${c.id}`,
           );
         }
       }
@@ -124,9 +114,9 @@ export function registerSessions(program: Command, io: CliIo): void {
       z.object({ ...libraryFlags, out: z.string().min(1), force: z.boolean().optional() }),
       raw,
     );
-    await withLibrary(io, flags.library, async (library) => {
+    await withLibrary(io, flags.library, async (library, use) => {
       const outDir = resolve(io.cwd, flags.out);
-      const report = await exportSession({
+      const report = await use.exportSession({
         library,
         sessionId: id,
         outDir,
@@ -146,8 +136,8 @@ export function registerSessions(program: Command, io: CliIo): void {
     false,
   ).action(async (folder: string, raw: unknown) => {
     const flags = parseFlags(z.object(libraryFlags), raw);
-    await withLibrary(io, flags.library, async (library) => {
-      const id = await importSession({ library, folder: resolve(io.cwd, folder) });
+    await withLibrary(io, flags.library, async (library, use) => {
+      const id = await use.importSession({ library, folder: resolve(io.cwd, folder) });
       if (flags.json === true) writeJson(io, { session: id });
       else writeLine(io.stdout, `imported as session ${id}`);
     });
@@ -191,8 +181,8 @@ export function registerSessions(program: Command, io: CliIo): void {
       throw new PortraitistError('USAGE', 'nothing to mark', {
         issues: [{ path: 'pick', message: 'expected --pick, --reject, --stars or --note' }],
       });
-    await withLibrary(io, flags.library, async (library) => {
-      const marked = await pickCandidate(library, id, candidate, {
+    await withLibrary(io, flags.library, async (library, use) => {
+      const marked = await use.pickCandidate(library, id, candidate, {
         ...(flags.pick === true ? { verdict: 'pick' as const } : {}),
         ...(flags.reject === true ? { verdict: 'reject' as const } : {}),
         ...(flags.stars === undefined ? {} : { stars: flags.stars }),
@@ -227,8 +217,8 @@ export function registerSessions(program: Command, io: CliIo): void {
     false,
   ).action(async (name: string, raw: unknown) => {
     const flags = parseFlags(z.object(libraryFlags), raw);
-    await withLibrary(io, flags.library, async (library) => {
-      const found = await loadArtistProfile(library.store, name);
+    await withLibrary(io, flags.library, async (library, use) => {
+      const found = await use.loadArtistProfile(library.store, name);
       if (flags.json === true) writeJson(io, found);
       else for (const line of describeProfile(found)) writeLine(io.stdout, line);
     });
@@ -245,8 +235,8 @@ export function registerSessions(program: Command, io: CliIo): void {
     false,
   ).action(async (name: string, ids: string[], raw: unknown) => {
     const flags = parseFlags(z.object(libraryFlags), raw);
-    await withLibrary(io, flags.library, async (library) => {
-      const fold = await learnArtistProfile({ store: library.store, name, sessions: ids });
+    await withLibrary(io, flags.library, async (library, use) => {
+      const fold = await use.learnArtistProfile({ store: library.store, name, sessions: ids });
       if (flags.json === true) writeJson(io, fold);
       else {
         for (const l of fold.learnt)
@@ -292,8 +282,8 @@ export function registerSessions(program: Command, io: CliIo): void {
       raw,
     );
     const { library: folder, json, ...query } = words;
-    await withLibrary(io, folder, async (lib) => {
-      const found = await searchLibrary(lib, query, new Date());
+    await withLibrary(io, folder, async (lib, use) => {
+      const found = await use.searchLibrary(lib, query, new Date());
       if (json === true) writeJson(io, { candidates: found });
       else if (found.length === 0) writeLine(io.stdout, 'no candidates match');
       else

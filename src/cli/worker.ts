@@ -5,13 +5,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { PortraitistError } from '../errors/index.js';
-import {
-  openCandidateWorker,
-  workerEngineKinds,
-  type OpenedWorker,
-  type ServerHealth,
-  type WorkerEngineKind,
-} from '../studio/index.js';
+import type { OpenedWorker, ServerHealth } from '../studio/index.js';
+import { workerEngineKinds, type WorkerEngineKind } from '../studio/light.js';
+import { studio } from './studio.js';
 import { styleFor, writeLine, type CliIo } from './io.js';
 
 /** Flags of `worker`. */
@@ -93,6 +89,7 @@ export async function workerCommand(
   const style = styleFor(io);
   const say = (line: string, value: unknown) =>
     flags.json === true ? writeLine(io.stdout, JSON.stringify(value)) : writeLine(io.stdout, line);
+  const { openCandidateWorker } = await studio();
   const worker = await openCandidateWorker({
     kind: kind as WorkerEngineKind,
     urls,

@@ -88,17 +88,8 @@ function fitClipWindows(
     phrase,
     order: (draftIndex.get(draft) ?? 0) * 1000 + phraseIndex,
   });
-  // The loops below ask for the same phrase's length many times: count each text once.
-  const lengths = new Map<string, number>();
-  const length = (text: string): number => {
-    let n = lengths.get(text);
-    if (n === undefined) {
-      n = counter.count(text);
-      lengths.set(text, n);
-    }
-    return n;
-  };
-  const cost = (p: Placed): number => length(p.phrase.text) + 1; // + its comma
+  // The loops below ask for the same phrase's length many times; compile()'s counter remembers.
+  const cost = (p: Placed): number => counter.count(p.phrase.text) + 1; // + its comma
   const sumCost = (list: readonly Placed[]): number => list.reduce((sum, p) => sum + cost(p), 0);
   const essentials = drafts.filter((d) => d.essential);
   const rest = drafts.filter((d) => !d.essential);
@@ -179,13 +170,16 @@ function fitClipWindows(
     (p.phrase.keep !== true && than.phrase.keep === true) ||
     (p.phrase.keep === than.phrase.keep &&
       (rank(p) > rank(than) || (rank(p) === rank(than) && p.order > than.order)));
-  while (total > limit && tail.length > 0) {
-    let worst = tail.length - 1;
-    tail.forEach((p, i) => {
-      if (expendable(p, tail[worst] as Placed)) worst = i;
-    });
-    const [dropped] = tail.splice(worst, 1);
-    if (dropped === undefined) break;
+  // `expendable` orders phrases strictly (orders are unique), so dropping the most expendable one
+  // at a time is dropping them in that order: sort once instead of searching before every drop.
+  const drops =
+    total > limit
+      ? [...tail].sort((a, b) => (expendable(a, b) ? -1 : expendable(b, a) ? 1 : 0))
+      : [];
+  const gone = new Set<Placed>();
+  for (const dropped of drops) {
+    if (total <= limit) break;
+    gone.add(dropped);
     total -= cost(dropped);
     const section = dropped.section === 'overflow' ? dropped.draft.id : dropped.section;
     const index = pushedOut.findIndex(
@@ -194,7 +188,8 @@ function fitClipWindows(
     if (index >= 0) pushedOut.splice(index, 1);
     pushedOut.push({ section, text: dropped.phrase.text, reason: 'dropped' });
   }
-  return { kept: [...firstWindow, ...tail], pushedOut };
+  const kept = gone.size === 0 ? tail : tail.filter((p) => !gone.has(p));
+  return { kept: [...firstWindow, ...kept], pushedOut };
 }
 
 function sdSections(

@@ -10,18 +10,15 @@ import {
   createComfyEngine,
   createLocalEngine,
   createOpenAiEngine,
-  provenanceModes,
   type Engine,
 } from '../engines/index.js';
 import { type Brief, type Target } from '../brief/index.js';
 import { PortraitistError, fromZodIssue, valueAt, type Issue } from '../errors/index.js';
 import { createVision, createVisionRuntime, type Vision } from '../vision/index.js';
 
-export { provenanceModes };
+import { engineIds, provenanceModes, type EngineId } from './choices.js';
 
-/** The engines the CLI can drive. */
-export const engineIds = ['local', 'comfyui', 'a1111', 'openai'] as const;
-export type EngineId = (typeof engineIds)[number];
+export { engineIds, provenanceModes, type EngineId };
 
 const url = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 const milliseconds = z.number().int().positive();

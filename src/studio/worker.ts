@@ -34,12 +34,10 @@ import {
   type Store,
 } from '../library/index.js';
 import type { CompiledPrompt } from '../prompt/index.js';
+import { workerEngineKinds, type WorkerEngineKind } from './choices.js';
 import { openSharedStore } from './shared-library.js';
 
-/** Engine kinds a worker can drive over a list of server URLs. */
-export const workerEngineKinds = ['comfyui', 'a1111'] as const;
-/** One of {@link workerEngineKinds}. */
-export type WorkerEngineKind = (typeof workerEngineKinds)[number];
+export { workerEngineKinds, type WorkerEngineKind };
 
 // The fields of a compiled prompt the engines read; the rest travels as it is.
 const compiledPromptSchema = z

@@ -61,3 +61,4 @@ export {
   type PostgresForTestsOptions,
 } from './services/postgres.js';
 export { animatedWebp, flatImage, imageBombs } from './bombs.js';
+export { heavyPackages, heavyPackagesIn, probeCli, type ProbedRun } from './startup.js';
