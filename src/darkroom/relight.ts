@@ -96,7 +96,11 @@ function cameraDirection(
   ) as [number, number, number];
 }
 
-/** Separable box blur of a float field, in place, `passes` times (≈ Gaussian). */
+/**
+ * Separable box blur of a float field, in place, `passes` times (≈ Gaussian), edges clamped.
+ * Running sums in float64; the vertical pass walks rows with one running sum per column, so it
+ * reads memory in order (the same sums, in the same order, as a column-by-column walk).
+ */
 function boxBlur(
   field: Float32Array,
   width: number,
@@ -106,28 +110,39 @@ function boxBlur(
 ): void {
   if (radius < 1) return;
   const temp = new Float32Array(field.length);
+  const sums = new Float64Array(width);
+  const span = 2 * radius + 1;
+  const last = width - 1;
   for (let pass = 0; pass < passes; pass++) {
     for (let y = 0; y < height; y++) {
       let sum = 0;
       const row = y * width;
       for (let x = -radius; x <= radius; x++)
-        sum += field[row + Math.min(width - 1, Math.max(0, x))] as number;
+        sum += field[row + (x < 0 ? 0 : x > last ? last : x)] as number;
+      const first = field[row] as number;
+      const end = field[row + last] as number;
       for (let x = 0; x < width; x++) {
-        temp[row + x] = sum / (2 * radius + 1);
+        temp[row + x] = sum / span;
+        const add = x + radius + 1;
+        const drop = x - radius;
         sum +=
-          (field[row + Math.min(width - 1, x + radius + 1)] as number) -
-          (field[row + Math.max(0, x - radius)] as number);
+          (add > last ? end : (field[row + add] as number)) -
+          (drop < 0 ? first : (field[row + drop] as number));
       }
     }
-    for (let x = 0; x < width; x++) {
-      let sum = 0;
-      for (let y = -radius; y <= radius; y++)
-        sum += temp[Math.min(height - 1, Math.max(0, y)) * width + x] as number;
-      for (let y = 0; y < height; y++) {
-        field[y * width + x] = sum / (2 * radius + 1);
-        sum +=
-          (temp[Math.min(height - 1, y + radius + 1) * width + x] as number) -
-          (temp[Math.max(0, y - radius) * width + x] as number);
+    sums.fill(0);
+    for (let y = -radius; y <= radius; y++) {
+      const row = (y < 0 ? 0 : y >= height ? height - 1 : y) * width;
+      for (let x = 0; x < width; x++) sums[x] = (sums[x] as number) + (temp[row + x] as number);
+    }
+    for (let y = 0; y < height; y++) {
+      const row = y * width;
+      const add = Math.min(height - 1, y + radius + 1) * width;
+      const drop = Math.max(0, y - radius) * width;
+      for (let x = 0; x < width; x++) {
+        const sum = sums[x] as number;
+        field[row + x] = sum / span;
+        sums[x] = sum + ((temp[add + x] as number) - (temp[drop + x] as number));
       }
     }
   }
