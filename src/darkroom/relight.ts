@@ -534,26 +534,43 @@ export function relight(
   // light (for its colour) and the chroma factor that keeps skin's a*, b* where they were.
   const logRatio = new Float32Array(size);
   const keyShare = new Float32Array(size);
+  // Each plan's constants unpacked once: the loop below runs for every field pixel.
+  const unpacked = plans.map((plan) => ({
+    plan,
+    cx: plan.centre[0],
+    cy: plan.centre[1],
+    twoSigma2: 2 * plan.sigma * plan.sigma,
+    fit0: plan.fit[0],
+    fit1: plan.fit[1],
+    fit2: plan.fit[2],
+    fit3: plan.fit[3],
+    k0: plan.key[0],
+    k1: plan.key[1],
+    k2: plan.key[2],
+    hasRim: plan.rim !== null,
+    r0: plan.rim?.[0] ?? 0,
+    r1: plan.rim?.[1] ?? 0,
+    r2: plan.rim?.[2] ?? 0,
+    span: 1 + plan.wrap - plan.offset,
+  }));
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      const n: Vec3 = [field.nx[i] as number, field.ny[i] as number, field.nz[i] as number];
+      const n0 = field.nx[i] as number;
+      const n1 = field.ny[i] as number;
+      const n2 = field.nz[i] as number;
       let sumW = 0;
       let sumLog = 0;
       let sumKey = 0;
-      for (const plan of plans) {
-        const d2 = (x - plan.centre[0]) ** 2 + (y - plan.centre[1]) ** 2;
-        const w = Math.exp(-d2 / (2 * plan.sigma * plan.sigma)) + 1e-6;
+      for (const u of unpacked) {
+        const plan = u.plan;
+        const d2 = (x - u.cx) ** 2 + (y - u.cy) ** 2;
+        const w = Math.exp(-d2 / u.twoSigma2) + 1e-6;
         const old =
-          Math.max(
-            plan.floor,
-            plan.fit[0] + plan.fit[1] * n[0] + plan.fit[2] * n[1] + plan.fit[3] * n[2],
-          ) * Math.exp(plan.residual[i] as number);
-        const lambert = Math.max(
-          0,
-          (dot3(n, plan.key) + plan.wrap - plan.offset) / (1 + plan.wrap - plan.offset),
-        );
-        const rim = plan.rim === null ? 0 : 0.7 * Math.max(0, dot3(n, plan.rim)) ** 2;
+          Math.max(plan.floor, u.fit0 + u.fit1 * n0 + u.fit2 * n1 + u.fit3 * n2) *
+          Math.exp(plan.residual[i] as number);
+        const lambert = Math.max(0, (n0 * u.k0 + n1 * u.k1 + n2 * u.k2 + plan.wrap - plan.offset) / u.span);
+        const rim = u.hasRim ? 0.7 * Math.max(0, n0 * u.r0 + n1 * u.r1 + n2 * u.r2) ** 2 : 0;
         const keyLight = plan.gain * (lambert + rim);
         const shade = plan.exposure * (plan.fill + keyLight);
         sumLog += w * clamp(Math.log(shade / old), MIN_LOG_RATIO, MAX_LOG_RATIO);
