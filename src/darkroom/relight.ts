@@ -247,19 +247,21 @@ function normalField(
   const ny = new Float32Array(size);
   const nz = new Float32Array(size);
   const depth = width / 6; // how far the body bulges toward the camera, in field pixels
-  const h = (v: Float32Array, xx: number, yy: number) =>
-    v[
-      Math.min(height - 1, Math.max(0, yy)) * width + Math.min(width - 1, Math.max(0, xx))
-    ] as number;
+  // Central differences, edges clamped: neighbour indices worked out once per row and column.
   for (let y = 0; y < height; y++) {
+    const up = Math.max(0, y - 1) * width;
+    const down = Math.min(height - 1, y + 1) * width;
+    const row = y * width;
     for (let x = 0; x < width; x++) {
-      const i = y * width + x;
+      const i = row + x;
+      const left = row + Math.max(0, x - 1);
+      const right = row + Math.min(width - 1, x + 1);
       const hx =
-        (h(height1, x + 1, y) - h(height1, x - 1, y)) * 0.6 +
-        (h(height2, x + 1, y) - h(height2, x - 1, y)) * 0.4;
+        ((height1[right] as number) - (height1[left] as number)) * 0.6 +
+        ((height2[right] as number) - (height2[left] as number)) * 0.4;
       const hy =
-        (h(height1, x, y + 1) - h(height1, x, y - 1)) * 0.6 +
-        (h(height2, x, y + 1) - h(height2, x, y - 1)) * 0.4;
+        ((height1[down + x] as number) - (height1[up + x] as number)) * 0.6 +
+        ((height2[down + x] as number) - (height2[up + x] as number)) * 0.4;
       const gx = -hx * depth * 0.5;
       const gy = -hy * depth * 0.5;
       const length = Math.hypot(gx, gy, 1);
