@@ -264,7 +264,7 @@ function normalField(
         ((height2[down + x] as number) - (height2[up + x] as number)) * 0.4;
       const gx = -hx * depth * 0.5;
       const gy = -hy * depth * 0.5;
-      const length = Math.hypot(gx, gy, 1);
+      const length = Math.sqrt(gx * gx + gy * gy + 1);
       nx[i] = gx / length;
       ny[i] = gy / length;
       nz[i] = -1 / length;
@@ -331,11 +331,14 @@ function normalField(
     const w = raw * raw * (3 - 2 * raw); // smoothstep: no kink where the feather starts
     faceWeight[i] = w;
     if (w <= 0) continue;
-    const fl = Math.hypot(fnx[i] as number, fny[i] as number, fnz[i] as number) || 1;
-    const x = (nx[i] as number) * (1 - w) + ((fnx[i] as number) / fl) * w;
-    const y = (ny[i] as number) * (1 - w) + ((fny[i] as number) / fl) * w;
-    const z = (nz[i] as number) * (1 - w) + ((fnz[i] as number) / fl) * w;
-    const l = Math.hypot(x, y, z) || 1;
+    const fx = fnx[i] as number;
+    const fy = fny[i] as number;
+    const fz = fnz[i] as number;
+    const fl = Math.sqrt(fx * fx + fy * fy + fz * fz) || 1;
+    const x = (nx[i] as number) * (1 - w) + (fx / fl) * w;
+    const y = (ny[i] as number) * (1 - w) + (fy / fl) * w;
+    const z = (nz[i] as number) * (1 - w) + (fz / fl) * w;
+    const l = Math.sqrt(x * x + y * y + z * z) || 1;
     nx[i] = x / l;
     ny[i] = y / l;
     nz[i] = z / l;
