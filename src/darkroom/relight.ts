@@ -574,7 +574,10 @@ export function relight(
         const old =
           Math.max(plan.floor, u.fit0 + u.fit1 * n0 + u.fit2 * n1 + u.fit3 * n2) *
           Math.exp(plan.residual[i] as number);
-        const lambert = Math.max(0, (n0 * u.k0 + n1 * u.k1 + n2 * u.k2 + plan.wrap - plan.offset) / u.span);
+        const lambert = Math.max(
+          0,
+          (n0 * u.k0 + n1 * u.k1 + n2 * u.k2 + plan.wrap - plan.offset) / u.span,
+        );
         const rim = u.hasRim ? 0.7 * Math.max(0, n0 * u.r0 + n1 * u.r1 + n2 * u.r2) ** 2 : 0;
         const keyLight = plan.gain * (lambert + rim);
         const shade = plan.exposure * (plan.fill + keyLight);
@@ -985,25 +988,32 @@ function applyFields(
     }
     const [a, b] = rows;
     for (let x = 0, i = y * W * 3; x < W; x++, i += 3) {
+      // The working field is coarse: at the person's outline the full-resolution mask has the
+      // last word, so the background just outside it stays exactly as it was.
+      const alpha = mask.alpha[y * W + x] as number;
+      const sr = data[i] as number;
+      const sg = data[i + 1] as number;
+      const sb = data[i + 2] as number;
+      if (alpha <= 0.01) {
+        // Off the person nothing changes: the source bytes, not their round trip through light.
+        out[i] = sr;
+        out[i + 1] = sg;
+        out[i + 2] = sb;
+        continue;
+      }
       const k = x * 3;
       const ratioMixed = (a[k] as number) + ((b[k] as number) - (a[k] as number)) * ty;
       const shareMixed = (a[k + 1] as number) + ((b[k + 1] as number) - (a[k + 1] as number)) * ty;
       const chromaMixed = (a[k + 2] as number) + ((b[k + 2] as number) - (a[k + 2] as number)) * ty;
-      // The working field is coarse: at the person's outline the full-resolution mask has the
-      // last word, so the background just outside it stays exactly as it was.
-      const alpha = mask.alpha[y * W + x] as number;
       let ratio = ratioMixed;
       let share = shareMixed;
       let chroma = chromaMixed;
       if (alpha < 0.21) {
-        const w = alpha <= 0.01 ? 0 : (alpha - 0.01) * 5;
+        const w = (alpha - 0.01) * 5;
         ratio = 1 + (ratio - 1) * w;
         share *= w;
         chroma = 1 + (chroma - 1) * w;
       }
-      const sr = data[i] as number;
-      const sg = data[i + 1] as number;
-      const sb = data[i + 2] as number;
       const lr = lut[sr] as number;
       const lg = lut[sg] as number;
       const lb = lut[sb] as number;
