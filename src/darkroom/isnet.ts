@@ -111,9 +111,14 @@ function setVarint2(bytes: Uint8Array, field: Field, value: number): void {
 
 /**
  * A copy of the ISNet model bytes for a square input of `resolution` pixels (a multiple of 128,
- * 128..2048), its side outputs dropped. Throws VISION_LOAD if the bytes are not that graph.
+ * 128..2048), its side outputs dropped; `inPlace` edits the given bytes instead of a copy.
+ * Throws VISION_LOAD if the bytes are not that graph.
  */
-export function isnetAtResolution(model: Uint8Array, resolution: number): Uint8Array {
+export function isnetAtResolution(
+  model: Uint8Array,
+  resolution: number,
+  options: { inPlace?: boolean } = {},
+): Uint8Array {
   if (
     !Number.isInteger(resolution) ||
     resolution % 128 !== 0 ||
@@ -124,7 +129,7 @@ export function isnetAtResolution(model: Uint8Array, resolution: number): Uint8A
       'VISION_LOAD',
       `segmentation resolution must be a multiple of 128 from 128 to 2048, got ${resolution}`,
     );
-  const bytes = new Uint8Array(model);
+  const bytes = options.inPlace === true ? model : new Uint8Array(model);
   const decoder = new TextDecoder();
   const text = (f: Field) => decoder.decode(bytes.subarray(f.start, f.end));
   const graph = one(fieldsOf(bytes, 0, bytes.length), MODEL_GRAPH, 'graph');

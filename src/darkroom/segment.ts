@@ -7,7 +7,7 @@
 // arithmetic and a third of the activation memory; at 640² and below the masks went grey inside
 // and took in neighbours on the fixtures, at 768² they match 1024² (hair edges included). The
 // runtime's memory arena and memory pattern are off: with them a 768² mask peaked ~400 MiB higher.
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
@@ -68,9 +68,27 @@ async function readModel(size: 'small' | 'medium'): Promise<Uint8Array> {
   const entry = resources[`/models/${size}`];
   if (entry === undefined)
     throw new PortraitistError('VISION_LOAD', `the segmentation package has no ${size} model`);
+  // Each chunk read straight into its place: no second copy of the model while it loads.
   const model = new Uint8Array(entry.size);
-  for (const chunk of entry.chunks)
-    model.set(await readFile(join(dist, chunk.hash)), chunk.offsets[0]);
+  for (const chunk of entry.chunks) {
+    const [start, end] = chunk.offsets;
+    const file = await open(join(dist, chunk.hash), 'r');
+    try {
+      let at = start;
+      while (at < end) {
+        const { bytesRead } = await file.read(model, at, end - at, at - start);
+        if (bytesRead === 0) break;
+        at += bytesRead;
+      }
+      if (at !== end)
+        throw new PortraitistError(
+          'VISION_LOAD',
+          `the segmentation model chunk ${chunk.hash} is short`,
+        );
+    } finally {
+      await file.close();
+    }
+  }
   return model;
 }
 
@@ -82,7 +100,8 @@ export async function createSegmenter(
   const ort = require('onnxruntime-node') as Ort;
   const resolution = options.resolution ?? SEGMENTATION_RESOLUTION;
   const shipped = await readModel(options.model ?? 'small');
-  const model = isnetAtResolution(shipped, resolution);
+  // Edited in place: the bytes are ours, and a copy would cost another 44 MB at load.
+  const model = isnetAtResolution(shipped, resolution, { inPlace: true });
   const session = await ort.InferenceSession.create(model, {
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
