@@ -5,6 +5,7 @@ import { readFixture } from '../testing/index.js';
 import { isnetAtResolution } from './isnet.js';
 import {
   createSegmenter,
+  segmentationResolution,
   SEGMENTATION_RESOLUTION,
   type PersonMask,
   type Segmenter,
@@ -45,8 +46,10 @@ function iou(a: PersonMask, b: PersonMask): number {
 }
 
 describe('person segmentation', () => {
-  it('works below the exported resolution', () => {
+  it('works below the exported resolution on ordinary photos, at 1024² on large ones', () => {
     expect(SEGMENTATION_RESOLUTION).toBeLessThan(1024);
+    expect(segmentationResolution(894, 1118)).toBe(SEGMENTATION_RESOLUTION);
+    expect(segmentationResolution(1920, 1280)).toBe(1024);
   });
 
   it.each(faces)(

@@ -92,26 +92,56 @@ async function readModel(size: 'small' | 'medium'): Promise<Uint8Array> {
   return model;
 }
 
-/** Loads the segmentation model (the `small` quantised ISNet by default). */
+/** Photos above this many megapixels are segmented at the graph's own 1024². */
+export const LARGE_PHOTO_MEGAPIXELS = 1.5;
+
+/**
+ * The square input a photo is segmented at: SEGMENTATION_RESOLUTION for ordinary photos; the
+ * graph's own 1024² for large ones (a group photo of 2.5 MP), where 768² would throw away detail
+ * the faces' edges need (on the group fixture one face's relit cheeks no longer took the rig).
+ */
+export function segmentationResolution(width: number, height: number): number {
+  return (width * height) / 1e6 > LARGE_PHOTO_MEGAPIXELS ? 1024 : SEGMENTATION_RESOLUTION;
+}
+
+/**
+ * Loads the segmentation model (the `small` quantised ISNet by default). With no `resolution`,
+ * each photo is segmented at segmentationResolution(), and each session loads on first need.
+ */
 export async function createSegmenter(
   options: { model?: 'small' | 'medium'; resolution?: number } = {},
 ): Promise<Segmenter> {
   const require = createRequire(import.meta.url);
   const ort = require('onnxruntime-node') as Ort;
-  const resolution = options.resolution ?? SEGMENTATION_RESOLUTION;
-  const shipped = await readModel(options.model ?? 'small');
-  // Edited in place: the bytes are ours, and a copy would cost another 44 MB at load.
-  const model = isnetAtResolution(shipped, resolution, { inPlace: true });
-  const session = await ort.InferenceSession.create(model, {
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    enableCpuMemArena: false,
-    enableMemPattern: false,
-  });
+  const load = async (resolution: number): Promise<OrtSession> => {
+    const shipped = await readModel(options.model ?? 'small');
+    // Edited in place: the bytes are ours, and a copy would cost another 44 MB at load.
+    const model = isnetAtResolution(shipped, resolution, { inPlace: true });
+    return ort.InferenceSession.create(model, {
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+      enableCpuMemArena: false,
+      enableMemPattern: false,
+    });
+  };
+  const sessions = new Map<number, Promise<OrtSession>>();
+  const sessionAt = (resolution: number): Promise<OrtSession> => {
+    let session = sessions.get(resolution);
+    if (session === undefined) {
+      session = load(resolution);
+      sessions.set(resolution, session);
+    }
+    return session;
+  };
+  // A fixed resolution loads now; otherwise each photo's size picks its session on first use,
+  // so one photo never holds both graphs.
+  if (options.resolution !== undefined) await sessionAt(options.resolution);
   let disposed = false;
   return {
     async segment(image) {
       if (disposed) throw new PortraitistError('VISION_LOAD', 'the segmenter was disposed');
+      const resolution = options.resolution ?? segmentationResolution(image.width, image.height);
+      const session = await sessionAt(resolution);
       const square = await toSharp(image)
         .resize(resolution, resolution, { fit: 'fill', kernel: 'linear' })
         .raw()
@@ -150,7 +180,9 @@ export async function createSegmenter(
     },
     async dispose() {
       disposed = true;
-      await session.release?.();
+      const loaded = await Promise.allSettled(sessions.values());
+      sessions.clear();
+      for (const s of loaded) if (s.status === 'fulfilled') await s.value.release?.();
     },
   };
 }
