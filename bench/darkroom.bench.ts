@@ -241,7 +241,11 @@ export async function benchDarkroom(): Promise<BenchResult> {
         { op: '<=', value: 1.5 },
       ),
       figure('one pass (darkroomChain), models warm', median(onePass) / 1000 / megapixels, 's/MP'),
-      figure('one pass: model loaders (vision + segmenter)', modelLoadMs, 'ms'),
+      figure(
+        'one pass: model loaders (vision; segmenter sessions load on first mask)',
+        modelLoadMs,
+        'ms',
+      ),
       figure(
         'one pass: first pass minus a warm one (load + first use)',
         firstPassMs - median(onePass),
