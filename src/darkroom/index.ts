@@ -5,7 +5,7 @@ export {
   createSegmenter,
   segmentationResolution,
   SEGMENTATION_RESOLUTION,
-  LARGE_PHOTO_MEGAPIXELS,
+  REDUCED_SEGMENTATION_RESOLUTION,
   type Segmenter,
 } from './segment.js';
 export {
