@@ -1,7 +1,13 @@
 // Public face of darkroom/: re-direct a real photo at full resolution — light, expression, lens,
 // grade, grain, vignette, framing — and the person segmentation they need.
 export type { PersonMask, DarkroomOptions, DarkroomProgress } from './types.js';
-export { createSegmenter, type Segmenter } from './segment.js';
+export {
+  createSegmenter,
+  segmentationResolution,
+  SEGMENTATION_RESOLUTION,
+  REDUCED_SEGMENTATION_RESOLUTION,
+  type Segmenter,
+} from './segment.js';
 export {
   relight,
   rigTarget,

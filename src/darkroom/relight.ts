@@ -96,7 +96,11 @@ function cameraDirection(
   ) as [number, number, number];
 }
 
-/** Separable box blur of a float field, in place, `passes` times (≈ Gaussian). */
+/**
+ * Separable box blur of a float field, in place, `passes` times (≈ Gaussian), edges clamped.
+ * Running sums in float64; the vertical pass walks rows with one running sum per column, so it
+ * reads memory in order (the same sums, in the same order, as a column-by-column walk).
+ */
 function boxBlur(
   field: Float32Array,
   width: number,
@@ -106,28 +110,39 @@ function boxBlur(
 ): void {
   if (radius < 1) return;
   const temp = new Float32Array(field.length);
+  const sums = new Float64Array(width);
+  const span = 2 * radius + 1;
+  const last = width - 1;
   for (let pass = 0; pass < passes; pass++) {
     for (let y = 0; y < height; y++) {
       let sum = 0;
       const row = y * width;
       for (let x = -radius; x <= radius; x++)
-        sum += field[row + Math.min(width - 1, Math.max(0, x))] as number;
+        sum += field[row + (x < 0 ? 0 : x > last ? last : x)] as number;
+      const first = field[row] as number;
+      const end = field[row + last] as number;
       for (let x = 0; x < width; x++) {
-        temp[row + x] = sum / (2 * radius + 1);
+        temp[row + x] = sum / span;
+        const add = x + radius + 1;
+        const drop = x - radius;
         sum +=
-          (field[row + Math.min(width - 1, x + radius + 1)] as number) -
-          (field[row + Math.max(0, x - radius)] as number);
+          (add > last ? end : (field[row + add] as number)) -
+          (drop < 0 ? first : (field[row + drop] as number));
       }
     }
-    for (let x = 0; x < width; x++) {
-      let sum = 0;
-      for (let y = -radius; y <= radius; y++)
-        sum += temp[Math.min(height - 1, Math.max(0, y)) * width + x] as number;
-      for (let y = 0; y < height; y++) {
-        field[y * width + x] = sum / (2 * radius + 1);
-        sum +=
-          (temp[Math.min(height - 1, y + radius + 1) * width + x] as number) -
-          (temp[Math.max(0, y - radius) * width + x] as number);
+    sums.fill(0);
+    for (let y = -radius; y <= radius; y++) {
+      const row = (y < 0 ? 0 : y >= height ? height - 1 : y) * width;
+      for (let x = 0; x < width; x++) sums[x] = (sums[x] as number) + (temp[row + x] as number);
+    }
+    for (let y = 0; y < height; y++) {
+      const row = y * width;
+      const add = Math.min(height - 1, y + radius + 1) * width;
+      const drop = Math.max(0, y - radius) * width;
+      for (let x = 0; x < width; x++) {
+        const sum = sums[x] as number;
+        field[row + x] = sum / span;
+        sums[x] = sum + ((temp[add + x] as number) - (temp[drop + x] as number));
       }
     }
   }
@@ -232,22 +247,24 @@ function normalField(
   const ny = new Float32Array(size);
   const nz = new Float32Array(size);
   const depth = width / 6; // how far the body bulges toward the camera, in field pixels
-  const h = (v: Float32Array, xx: number, yy: number) =>
-    v[
-      Math.min(height - 1, Math.max(0, yy)) * width + Math.min(width - 1, Math.max(0, xx))
-    ] as number;
+  // Central differences, edges clamped: neighbour indices worked out once per row and column.
   for (let y = 0; y < height; y++) {
+    const up = Math.max(0, y - 1) * width;
+    const down = Math.min(height - 1, y + 1) * width;
+    const row = y * width;
     for (let x = 0; x < width; x++) {
-      const i = y * width + x;
+      const i = row + x;
+      const left = row + Math.max(0, x - 1);
+      const right = row + Math.min(width - 1, x + 1);
       const hx =
-        (h(height1, x + 1, y) - h(height1, x - 1, y)) * 0.6 +
-        (h(height2, x + 1, y) - h(height2, x - 1, y)) * 0.4;
+        ((height1[right] as number) - (height1[left] as number)) * 0.6 +
+        ((height2[right] as number) - (height2[left] as number)) * 0.4;
       const hy =
-        (h(height1, x, y + 1) - h(height1, x, y - 1)) * 0.6 +
-        (h(height2, x, y + 1) - h(height2, x, y - 1)) * 0.4;
+        ((height1[down + x] as number) - (height1[up + x] as number)) * 0.6 +
+        ((height2[down + x] as number) - (height2[up + x] as number)) * 0.4;
       const gx = -hx * depth * 0.5;
       const gy = -hy * depth * 0.5;
-      const length = Math.hypot(gx, gy, 1);
+      const length = Math.sqrt(gx * gx + gy * gy + 1);
       nx[i] = gx / length;
       ny[i] = gy / length;
       nz[i] = -1 / length;
@@ -314,11 +331,14 @@ function normalField(
     const w = raw * raw * (3 - 2 * raw); // smoothstep: no kink where the feather starts
     faceWeight[i] = w;
     if (w <= 0) continue;
-    const fl = Math.hypot(fnx[i] as number, fny[i] as number, fnz[i] as number) || 1;
-    const x = (nx[i] as number) * (1 - w) + ((fnx[i] as number) / fl) * w;
-    const y = (ny[i] as number) * (1 - w) + ((fny[i] as number) / fl) * w;
-    const z = (nz[i] as number) * (1 - w) + ((fnz[i] as number) / fl) * w;
-    const l = Math.hypot(x, y, z) || 1;
+    const fx = fnx[i] as number;
+    const fy = fny[i] as number;
+    const fz = fnz[i] as number;
+    const fl = Math.sqrt(fx * fx + fy * fy + fz * fz) || 1;
+    const x = (nx[i] as number) * (1 - w) + (fx / fl) * w;
+    const y = (ny[i] as number) * (1 - w) + (fy / fl) * w;
+    const z = (nz[i] as number) * (1 - w) + (fz / fl) * w;
+    const l = Math.sqrt(x * x + y * y + z * z) || 1;
     nx[i] = x / l;
     ny[i] = y / l;
     nz[i] = z / l;
@@ -519,26 +539,46 @@ export function relight(
   // light (for its colour) and the chroma factor that keeps skin's a*, b* where they were.
   const logRatio = new Float32Array(size);
   const keyShare = new Float32Array(size);
+  // Each plan's constants unpacked once: the loop below runs for every field pixel.
+  const unpacked = plans.map((plan) => ({
+    plan,
+    cx: plan.centre[0],
+    cy: plan.centre[1],
+    twoSigma2: 2 * plan.sigma * plan.sigma,
+    fit0: plan.fit[0],
+    fit1: plan.fit[1],
+    fit2: plan.fit[2],
+    fit3: plan.fit[3],
+    k0: plan.key[0],
+    k1: plan.key[1],
+    k2: plan.key[2],
+    hasRim: plan.rim !== null,
+    r0: plan.rim?.[0] ?? 0,
+    r1: plan.rim?.[1] ?? 0,
+    r2: plan.rim?.[2] ?? 0,
+    span: 1 + plan.wrap - plan.offset,
+  }));
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      const n: Vec3 = [field.nx[i] as number, field.ny[i] as number, field.nz[i] as number];
+      const n0 = field.nx[i] as number;
+      const n1 = field.ny[i] as number;
+      const n2 = field.nz[i] as number;
       let sumW = 0;
       let sumLog = 0;
       let sumKey = 0;
-      for (const plan of plans) {
-        const d2 = (x - plan.centre[0]) ** 2 + (y - plan.centre[1]) ** 2;
-        const w = Math.exp(-d2 / (2 * plan.sigma * plan.sigma)) + 1e-6;
+      for (const u of unpacked) {
+        const plan = u.plan;
+        const d2 = (x - u.cx) ** 2 + (y - u.cy) ** 2;
+        const w = Math.exp(-d2 / u.twoSigma2) + 1e-6;
         const old =
-          Math.max(
-            plan.floor,
-            plan.fit[0] + plan.fit[1] * n[0] + plan.fit[2] * n[1] + plan.fit[3] * n[2],
-          ) * Math.exp(plan.residual[i] as number);
+          Math.max(plan.floor, u.fit0 + u.fit1 * n0 + u.fit2 * n1 + u.fit3 * n2) *
+          Math.exp(plan.residual[i] as number);
         const lambert = Math.max(
           0,
-          (dot3(n, plan.key) + plan.wrap - plan.offset) / (1 + plan.wrap - plan.offset),
+          (n0 * u.k0 + n1 * u.k1 + n2 * u.k2 + plan.wrap - plan.offset) / u.span,
         );
-        const rim = plan.rim === null ? 0 : 0.7 * Math.max(0, dot3(n, plan.rim)) ** 2;
+        const rim = u.hasRim ? 0.7 * Math.max(0, n0 * u.r0 + n1 * u.r1 + n2 * u.r2) ** 2 : 0;
         const keyLight = plan.gain * (lambert + rim);
         const shade = plan.exposure * (plan.fill + keyLight);
         sumLog += w * clamp(Math.log(shade / old), MIN_LOG_RATIO, MAX_LOG_RATIO);
@@ -948,25 +988,32 @@ function applyFields(
     }
     const [a, b] = rows;
     for (let x = 0, i = y * W * 3; x < W; x++, i += 3) {
+      // The working field is coarse: at the person's outline the full-resolution mask has the
+      // last word, so the background just outside it stays exactly as it was.
+      const alpha = mask.alpha[y * W + x] as number;
+      const sr = data[i] as number;
+      const sg = data[i + 1] as number;
+      const sb = data[i + 2] as number;
+      if (alpha <= 0.01) {
+        // Off the person nothing changes: the source bytes, not their round trip through light.
+        out[i] = sr;
+        out[i + 1] = sg;
+        out[i + 2] = sb;
+        continue;
+      }
       const k = x * 3;
       const ratioMixed = (a[k] as number) + ((b[k] as number) - (a[k] as number)) * ty;
       const shareMixed = (a[k + 1] as number) + ((b[k + 1] as number) - (a[k + 1] as number)) * ty;
       const chromaMixed = (a[k + 2] as number) + ((b[k + 2] as number) - (a[k + 2] as number)) * ty;
-      // The working field is coarse: at the person's outline the full-resolution mask has the
-      // last word, so the background just outside it stays exactly as it was.
-      const alpha = mask.alpha[y * W + x] as number;
       let ratio = ratioMixed;
       let share = shareMixed;
       let chroma = chromaMixed;
       if (alpha < 0.21) {
-        const w = alpha <= 0.01 ? 0 : (alpha - 0.01) * 5;
+        const w = (alpha - 0.01) * 5;
         ratio = 1 + (ratio - 1) * w;
         share *= w;
         chroma = 1 + (chroma - 1) * w;
       }
-      const sr = data[i] as number;
-      const sg = data[i + 1] as number;
-      const sb = data[i + 2] as number;
       const lr = lut[sr] as number;
       const lg = lut[sg] as number;
       const lb = lut[sb] as number;

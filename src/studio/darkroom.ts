@@ -171,8 +171,10 @@ async function prepare(operation: DarkroomOperation): Promise<Apply> {
     case 'relight': {
       const target = rigTarget(operation.rig, operation.side);
       return async (photo, stage) => {
-        const blueprint = await photo.blueprint();
+        // The mask first: its model is loaded, run and released before the vision runtime
+        // loads, so the two never hold their working memory at once (issue 14).
         const mask = await personMask(photo.image, stage);
+        const blueprint = await photo.blueprint();
         stage(`relighting with ${operation.rig} ${keyPhrase(target.azimuth, operation.side)}`);
         return relight(photo.image, blueprint, mask, target, {
           triangles: photo.vision.runtime.triangulation,
